@@ -1,0 +1,107 @@
+"""Account writes: creating users, signing in and out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib import auth
+from django.db import transaction
+from django.http import HttpRequest
+
+from apps.accounts.models import User
+from apps.accounts.throttling import account_throttle, ip_throttle
+from apps.audit.models import Outcome
+from apps.audit.services import event_record
+from apps.common.http import client_ip
+
+
+@dataclass(frozen=True)
+class SignInAttempt:
+    """The outcome of checking credentials: a user, or why not (never which part was wrong)."""
+
+    user: User | None
+    retry_after: int = 0
+
+    @property
+    def throttled(self) -> bool:
+        return self.retry_after > 0
+
+
+def user_create(
+    *,
+    email: str,
+    password: str | None = None,
+    is_staff: bool = False,
+    is_superuser: bool = False,
+    **fields: Any,
+) -> User:
+    with transaction.atomic():
+        return User.objects.create_user(
+            email, password, is_staff=is_staff, is_superuser=is_superuser, **fields
+        )
+
+
+def user_authenticate(*, request: HttpRequest, email: str, password: str) -> SignInAttempt:
+    """Check credentials behind the per-account and per-IP throttles.
+
+    An unknown email, a wrong password and an inactive account all give the same answer,
+    and Django's ModelBackend spends a password hash on unknown emails too, so neither the
+    response nor its timing tells an attacker which accounts exist.
+    """
+    account_key = email.strip().lower()
+    ip_key = client_ip(request)
+    by_account, by_ip = account_throttle(), ip_throttle()
+
+    retry_after = max(by_account.retry_after(account_key), by_ip.retry_after(ip_key))
+    if retry_after:
+        event_record(
+            type="signin",
+            outcome=Outcome.DENIED,
+            request=request,
+            actor_email=account_key,
+            data={"reason": "throttled", "retry_after": retry_after},
+        )
+        return SignInAttempt(user=None, retry_after=retry_after)
+
+    user = auth.authenticate(request, username=email, password=password)
+    if user is None:
+        by_account.failure(account_key)
+        by_ip.failure(ip_key)
+        event_record(
+            type="signin",
+            outcome=Outcome.FAILURE,
+            request=request,
+            actor_email=account_key,
+            data={"reason": "invalid_credentials"},
+        )
+        return SignInAttempt(user=None)
+
+    by_account.reset(account_key)
+    return SignInAttempt(user=user)
+
+
+def user_sign_in(*, request: HttpRequest, user: User) -> None:
+    """Start the browser session. ``auth.login`` issues a new session id (no fixation)
+    and a new CSRF token."""
+    auth.login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    event_record(
+        type="signin",
+        outcome=Outcome.SUCCESS,
+        request=request,
+        actor_subject=user.subject,
+        actor_email=user.email,
+    )
+
+
+def user_sign_out(*, request: HttpRequest) -> None:
+    user = request.user
+    if user.is_authenticated:
+        event_record(
+            type="signout",
+            outcome=Outcome.SUCCESS,
+            request=request,
+            actor_subject=user.subject,
+            actor_email=user.email,
+        )
+    auth.logout(request)

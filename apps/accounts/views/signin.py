@@ -1,0 +1,55 @@
+"""The hosted sign-in page."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render, resolve_url
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_protect
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_http_methods
+
+from apps.accounts.forms import SignInForm
+from apps.accounts.redirects import next_url_safe
+from apps.accounts.services import user_authenticate, user_sign_in
+
+INVALID_CREDENTIALS = "The email address or password is incorrect."
+
+
+def _throttled_message(seconds: int) -> str:
+    unit = "second" if seconds == 1 else "seconds"
+    return f"Too many sign-in attempts. Try again in {seconds} {unit}."
+
+
+@sensitive_post_parameters("password")
+@csrf_protect
+@never_cache
+@require_http_methods(["GET", "POST"])
+def signin(request: HttpRequest) -> HttpResponse:
+    fallback = resolve_url("accounts:home")
+    if request.method == "GET":
+        next_url = next_url_safe(
+            request=request, candidate=request.GET.get("next"), fallback=fallback
+        )
+        form = SignInForm(initial={"next": next_url})
+        return render(request, "accounts/signin.html", {"form": form})
+
+    form = SignInForm(request.POST)
+    if not form.is_valid():
+        return render(request, "accounts/signin.html", {"form": form}, status=400)
+
+    data = form.cleaned_data
+    attempt = user_authenticate(request=request, email=data["email"], password=data["password"])
+    if attempt.throttled:
+        form.add_error(None, _throttled_message(attempt.retry_after))
+        response = render(request, "accounts/signin.html", {"form": form}, status=429)
+        response["Retry-After"] = str(attempt.retry_after)
+        return response
+    if attempt.user is None:
+        form.add_error(None, INVALID_CREDENTIALS)
+        return render(request, "accounts/signin.html", {"form": form}, status=400)
+
+    user_sign_in(request=request, user=attempt.user)
+    return HttpResponseRedirect(
+        next_url_safe(request=request, candidate=data["next"], fallback=fallback)
+    )

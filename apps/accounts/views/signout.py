@@ -1,0 +1,26 @@
+"""Sign-out: a confirmation page (GET) and the sign-out itself (POST, CSRF-protected).
+
+Signing out on GET would let any page sign the user out with an <img> tag.
+"""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_protect
+from django.views.decorators.http import require_http_methods
+
+from apps.accounts.services import user_sign_out
+
+
+@csrf_protect
+@never_cache
+@require_http_methods(["GET", "POST"])
+def signout(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        user_sign_out(request=request)
+        return render(request, "accounts/signed_out.html")
+    if not request.user.is_authenticated:
+        return render(request, "accounts/signed_out.html")
+    return render(request, "accounts/signout.html")

@@ -1,0 +1,55 @@
+"""Keyway's namespaced settings: ``settings.KEYWAY`` merged over these defaults.
+
+Read them as ``keyway_settings.SIGNIN_THROTTLE_ACCOUNT``; tests that override
+``KEYWAY`` with ``override_settings`` see the new values at once.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.signals import setting_changed
+
+DEFAULTS: dict[str, Any] = {
+    # How many reverse proxies in front of Keyway append to X-Forwarded-For. 0 trusts none
+    # and uses the socket peer address; a wrong value lets a client pick its own IP.
+    "TRUSTED_PROXY_COUNT": 0,
+    # Sign-in throttling: after `threshold` failures within `window` seconds, further
+    # attempts wait base_delay * 2**(failures - threshold) seconds, capped at max_delay.
+    "SIGNIN_THROTTLE_ACCOUNT": {"threshold": 5, "base_delay": 30, "max_delay": 900, "window": 3600},
+    "SIGNIN_THROTTLE_IP": {"threshold": 50, "base_delay": 30, "max_delay": 900, "window": 3600},
+    # Whether `manage.py keyway_demo_data` may create demo accounts (local settings only).
+    "DEMO_DATA_ALLOWED": False,
+}
+
+
+class KeywaySettings:
+    def __init__(self, defaults: dict[str, Any]) -> None:
+        self._defaults = defaults
+        self._cache: dict[str, Any] = {}
+
+    @property
+    def user_settings(self) -> dict[str, Any]:
+        return getattr(settings, "KEYWAY", {})
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_") or name not in self._defaults:
+            raise AttributeError(f"Unknown Keyway setting: {name}")
+        if name not in self._cache:
+            self._cache[name] = self.user_settings.get(name, self._defaults[name])
+        return self._cache[name]
+
+    def reload(self) -> None:
+        self._cache.clear()
+
+
+keyway_settings = KeywaySettings(DEFAULTS)
+
+
+def _reload(*, setting: str, **kwargs: Any) -> None:
+    if setting == "KEYWAY":
+        keyway_settings.reload()
+
+
+setting_changed.connect(_reload)

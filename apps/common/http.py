@@ -1,0 +1,28 @@
+"""HTTP helpers shared by every app."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+
+from apps.common.conf import keyway_settings
+
+
+def client_ip(request: HttpRequest) -> str:
+    """The address of the client, trusting only the configured number of proxies.
+
+    Each trusted proxy appends the address it received the request from to
+    X-Forwarded-For, so the client is the N-th entry from the right; anything further
+    left was written by the client and may be forged.
+    """
+    trusted = keyway_settings.TRUSTED_PROXY_COUNT
+    remote = request.META.get("REMOTE_ADDR", "")
+    if trusted <= 0:
+        return remote
+    hops = [h.strip() for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if h.strip()]
+    if len(hops) < trusted:
+        return remote
+    return hops[-trusted]
+
+
+def user_agent(request: HttpRequest, *, limit: int = 512) -> str:
+    return request.META.get("HTTP_USER_AGENT", "")[:limit]
