@@ -18,16 +18,16 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
-from django.contrib.auth.hashers import (  # noqa: E402
+from django.contrib.auth.hashers import (
     Argon2PasswordHasher,
     PBKDF2PasswordHasher,
 )
 
-from apps.accounts.hashers import KeywayArgon2PasswordHasher, LegacyBcryptPasswordHasher  # noqa: E402
+from apps.accounts.hashers import KeywayArgon2PasswordHasher, LegacyBcryptPasswordHasher
 
 PASSWORD = "correct horse battery staple"
 
