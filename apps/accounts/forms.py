@@ -1,3 +1,5 @@
+from typing import Any
+
 from django import forms
 
 # Long enough for any real passphrase; short enough that hashing it costs nothing extra.
@@ -16,6 +18,14 @@ class SignInForm(forms.Form):
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
     next = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.is_bound:
+            # Shown again after a failed attempt: the email is kept, the password is not,
+            # so put the cursor where the person has to type.
+            self.fields["email"].widget.attrs.pop("autofocus", None)
+            self.fields["password"].widget.attrs["autofocus"] = True
 
     def clean_next(self) -> str:
         # Where to go afterwards is a convenience, never a reason to refuse a sign-in:

@@ -46,8 +46,10 @@ def signin(request: HttpRequest) -> HttpResponse:
         response["Retry-After"] = str(attempt.retry_after)
         return response
     if attempt.user is None:
+        # A well-formed attempt with wrong credentials is not a bad request: the form is
+        # shown again with 200, as for any failed sign-in (only malformed posts get 400).
         form.add_error(None, INVALID_CREDENTIALS)
-        return render(request, "accounts/signin.html", {"form": form}, status=400)
+        return render(request, "accounts/signin.html", {"form": form})
 
     user_sign_in(request=request, user=attempt.user)
     return HttpResponseRedirect(
