@@ -21,6 +21,16 @@ DEFAULTS: dict[str, Any] = {
     "SIGNIN_THROTTLE_IP": {"threshold": 50, "base_delay": 30, "max_delay": 900, "window": 3600},
     # Whether `manage.py keyway_demo_data` may create demo accounts (local settings only).
     "DEMO_DATA_ALLOWED": False,
+    # Fernet keys (newest first) encrypting private keys at rest; empty derives one from
+    # SECRET_KEY, which the production checks refuse.
+    "KEY_ENCRYPTION_KEYS": [],
+    # Seconds between publishing a new signing key in the JWKS and signing with it. Must
+    # exceed JWKS_MAX_AGE + SIGNING_KEY_CACHE_SECONDS so every relying party has it first.
+    "SIGNING_KEY_ACTIVATION_DELAY": 3600,
+    # How long a process keeps its parsed key set before re-reading it from the database.
+    "SIGNING_KEY_CACHE_SECONDS": 60,
+    # Cache-Control max-age of the JWKS and discovery documents.
+    "JWKS_MAX_AGE": 600,
 }
 
 

@@ -21,9 +21,11 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "csp",
+    "oauth2_provider",
     "apps.common",
     "apps.audit",
     "apps.accounts",
+    "apps.oidc_provider",
 ]
 
 MIDDLEWARE = [
@@ -125,6 +127,8 @@ PASSWORD_HASHERS = [
     "apps.accounts.hashers.KeywayArgon2PasswordHasher",
     "apps.accounts.hashers.LegacyBcryptPasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    # Only for client secrets (high-entropy, generated): see apps/oidc_provider/hashers.py.
+    "apps.oidc_provider.hashers.ClientSecretHasher",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -189,6 +193,47 @@ LOGGING = {
     },
 }
 
+# --- OAuth 2.0 / OpenID Connect (django-oauth-toolkit) -----------------------------------
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oidc_provider.Client"
+OAUTH2_PROVIDER = {
+    "OIDC_ENABLED": True,
+    # The issuer is configured, never derived from the Host header (OIDC Discovery 3:
+    # it must match exactly what relying parties expect).
+    "OIDC_ISS_ENDPOINT": env_str("KEYWAY_ISSUER", f"http://127.0.0.1:{env_int('PORT', 8000)}"),
+    "OAUTH2_VALIDATOR_CLASS": "apps.oidc_provider.validators.KeywayValidator",
+    "OAUTH2_SERVER_CLASS": "apps.oidc_provider.server.KeywayServer",
+    "OIDC_SERVER_CLASS": "apps.oidc_provider.server.KeywayServer",
+    "CLIENT_SECRET_HASHER": "keyway_client_secret",
+    "SCOPES": {
+        "openid": "Sign you in",
+        "profile": "See your name",
+        "email": "See your email address",
+        "groups": "See the groups you belong to",
+        "offline_access": "Stay connected when you are not using it",
+    },
+    "DEFAULT_SCOPES": ["openid"],
+    "AUTHORIZATION_CODE_EXPIRE_SECONDS": 60,
+    "ACCESS_TOKEN_EXPIRE_SECONDS": env_int("KEYWAY_ACCESS_TOKEN_SECONDS", 3600),
+    "ID_TOKEN_EXPIRE_SECONDS": env_int("KEYWAY_ID_TOKEN_SECONDS", 3600),
+    "REFRESH_TOKEN_EXPIRE_SECONDS": env_int("KEYWAY_REFRESH_TOKEN_SECONDS", 30 * 24 * 3600),
+    "ROTATE_REFRESH_TOKEN": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    "REFRESH_TOKEN_GRACE_PERIOD_SECONDS": 0,
+    "PKCE_REQUIRED": True,
+    # Client.clean() allows plain http for loopback redirect URIs only (RFC 8252 8.3).
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https"],
+    # RFC 9700 (OAuth 2.0 Security BCP): enforce every recommendation DOT gates.
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    "COMPLIANT_BCP_RFC9700_REFRESH_TOKEN": True,
+    "COMPLIANT_BCP_RFC9700_REDIRECT_URI_MATCHING": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_REQUIRED": True,
+}
+
 # --- Keyway ------------------------------------------------------------------------------
 # One namespaced settings object; defaults and validation live in apps.common.conf/checks.
 KEYWAY = {
@@ -206,4 +251,10 @@ KEYWAY = {
         "window": 3600,
     },
     "DEMO_DATA_ALLOWED": False,
+    # Fernet keys (comma-separated, newest first) that encrypt private signing keys at rest.
+    # Empty outside production: derived from DJANGO_SECRET_KEY.
+    "KEY_ENCRYPTION_KEYS": env_list("KEYWAY_KEY_ENCRYPTION_KEYS"),
+    "SIGNING_KEY_ACTIVATION_DELAY": env_int("KEYWAY_SIGNING_KEY_ACTIVATION_DELAY", 3600),
+    "SIGNING_KEY_CACHE_SECONDS": 60,
+    "JWKS_MAX_AGE": 600,
 }

@@ -7,6 +7,7 @@ from .base import *
 DEBUG = False
 SECRET_KEY = env_required("DJANGO_SECRET_KEY")
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS")
+OAUTH2_PROVIDER["OIDC_ISS_ENDPOINT"] = env_required("KEYWAY_ISSUER")
 
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
 # Behind a TLS-terminating proxy that sets X-Forwarded-Proto.

@@ -83,6 +83,9 @@ def _production_env():
         DJANGO_SECRET_KEY="x" * 64 + "production-like-secret-for-the-check",
         DJANGO_ALLOWED_HOSTS="id.example.com",
         DJANGO_HSTS_PRELOAD="true",
+        KEYWAY_ISSUER="https://id.example.com",
+        # A Fernet key (32 url-safe base64 bytes); generate with cryptography's Fernet.
+        KEYWAY_KEY_ENCRYPTION_KEYS="kJrYkPfpCRZxfm0sPXiUMD9wgM5rVRQhlqYOz5pWZGk=",
         DATABASE_URL="postgres://keyway@db.internal:5432/keyway",
         REDIS_URL="redis://cache.internal:6379/0",
     )

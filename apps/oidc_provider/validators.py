@@ -1,0 +1,5 @@
+from oauth2_provider.oauth2_validators import OAuth2Validator
+
+
+class KeywayValidator(OAuth2Validator):
+    pass
