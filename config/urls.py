@@ -6,6 +6,7 @@ from apps.common.views import errors
 urlpatterns = [
     path("", include("apps.common.urls")),
     path("", include("apps.accounts.urls")),
+    path("", include("apps.oidc_provider.urls")),
     path("admin/", admin.site.urls),
 ]
 

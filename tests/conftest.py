@@ -7,6 +7,7 @@ from django.core.cache import cache
 
 from apps.accounts.models import User
 from apps.accounts.services import user_create
+from apps.oidc_provider.keys import keys_cache_clear
 
 PASSWORD = "correct horse battery staple"
 
@@ -25,9 +26,12 @@ def cache_clear() -> None:
 
 @pytest.fixture(autouse=True)
 def _fresh_cache() -> Iterator[None]:
+    # The signing-key store is process memory: it would outlive each test's rolled-back rows.
+    keys_cache_clear()
     cache_clear()
     yield
     cache_clear()
+    keys_cache_clear()
 
 
 @pytest.fixture

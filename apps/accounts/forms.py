@@ -4,7 +4,8 @@ from django import forms
 
 # Long enough for any real passphrase; short enough that hashing it costs nothing extra.
 PASSWORD_MAX_LENGTH = 1024
-NEXT_MAX_LENGTH = 2048
+# Room for an authorization request carrying an id_token_hint.
+NEXT_MAX_LENGTH = 8192
 
 
 class SignInForm(forms.Form):

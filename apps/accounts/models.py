@@ -49,12 +49,16 @@ class User(AbstractBaseUser, PermissionsMixin):
     subject = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     # unique=True for Django's auth checks; the Lower() constraint below is the real rule.
     email = models.EmailField(max_length=254, unique=True)
+    email_verified = models.BooleanField(
+        default=False, help_text="The address is known to belong to this person."
+    )
     given_name = models.CharField(max_length=150, blank=True)
     family_name = models.CharField(max_length=150, blank=True)
     display_name = models.CharField(max_length=255, blank=True)
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False, help_text="May sign in to the admin site.")
     date_joined = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
 
     objects = UserManager()
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import uuid
 
 from django.core.exceptions import ValidationError
+from django.http import HttpRequest
 
+from apps.accounts.authn import SESSION_KEY, AuthContext
 from apps.accounts.models import User
 
 
@@ -21,3 +23,14 @@ def user_get_by_subject(*, subject: uuid.UUID | str) -> User | None:
         return User.objects.get(subject=subject)
     except (User.DoesNotExist, ValidationError):
         return None
+
+
+def session_auth_context(*, request: HttpRequest) -> AuthContext | None:
+    """How the signed-in person in this browser authenticated, or None if nobody is."""
+    if not request.user.is_authenticated:
+        return None
+    return AuthContext.from_session(request.session.get(SESSION_KEY))
+
+
+def user_group_names(*, user: User) -> list[str]:
+    return sorted(user.groups.values_list("name", flat=True))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -9,6 +11,7 @@ from django.contrib import auth
 from django.db import transaction
 from django.http import HttpRequest
 
+from apps.accounts.authn import ACR_PASSWORD, AMR_PASSWORD, SESSION_KEY, AuthContext
 from apps.accounts.models import User
 from apps.accounts.throttling import account_throttle, ip_throttle
 from apps.audit.models import Outcome
@@ -81,17 +84,33 @@ def user_authenticate(*, request: HttpRequest, email: str, password: str) -> Sig
     return SignInAttempt(user=user)
 
 
-def user_sign_in(*, request: HttpRequest, user: User) -> None:
+def user_sign_in(*, request: HttpRequest, user: User) -> AuthContext:
     """Start the browser session. ``auth.login`` issues a new session id (no fixation)
-    and a new CSRF token."""
+    and a new CSRF token.
+
+    Signing in again as the same person keeps the sign-on session id (``sid``) and
+    refreshes ``auth_time``; anybody else starts a new one.
+    """
+    previous = AuthContext.from_session(request.session.get(SESSION_KEY))
+    same_person = request.user.is_authenticated and request.user.pk == user.pk
     auth.login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    context = AuthContext(
+        sid=previous.sid if (previous and same_person) else secrets.token_urlsafe(24),
+        auth_time=int(time.time()),
+        amr=(AMR_PASSWORD,),
+        acr=ACR_PASSWORD,
+        login_id=secrets.token_urlsafe(12),
+    )
+    request.session[SESSION_KEY] = context.to_session()
     event_record(
         type="signin",
         outcome=Outcome.SUCCESS,
         request=request,
         actor_subject=user.subject,
         actor_email=user.email,
+        data={"sid": context.sid, "amr": list(context.amr)},
     )
+    return context
 
 
 def user_sign_out(*, request: HttpRequest) -> None:

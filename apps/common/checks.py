@@ -7,7 +7,8 @@ from typing import Any
 from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
 
-from apps.common.conf import DEFAULTS
+from apps.common.conf import DEFAULTS, keyway_settings
+from apps.common.crypto import encryption_key_problems
 
 _THROTTLE_KEYS = {"threshold", "base_delay", "max_delay", "window"}
 
@@ -83,3 +84,31 @@ def check_deployment_stores(app_configs: Any = None, **kwargs: Any) -> list:
             )
         )
     return warnings
+
+
+@register(Tags.security, deploy=True)
+def check_key_encryption_keys(app_configs: Any = None, **kwargs: Any) -> list:
+    """A deployment encrypts private signing keys with its own keys, not SECRET_KEY's.
+
+    Without KEY_ENCRYPTION_KEYS the key is derived from SECRET_KEY, so rotating the
+    secret key (e.g. after a leak of sessions) would make every signing key unreadable,
+    and one leaked value would expose both.
+    """
+    keys = keyway_settings.KEY_ENCRYPTION_KEYS
+    hint = (
+        "Set KEYWAY_KEY_ENCRYPTION_KEYS to comma-separated Fernet keys, newest first: "
+        'python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"'
+    )
+    if isinstance(keys, list | tuple) and not keys:
+        return [
+            Error(
+                "KEY_ENCRYPTION_KEYS is empty: private signing keys would be encrypted with a "
+                "key derived from SECRET_KEY.",
+                hint=hint,
+                id="keyway.E005",
+            )
+        ]
+    return [
+        Error(f"KEY_ENCRYPTION_KEYS: {problem}.", hint=hint, id="keyway.E005")
+        for problem in encryption_key_problems(keys)
+    ]

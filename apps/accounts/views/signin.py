@@ -31,7 +31,9 @@ def signin(request: HttpRequest) -> HttpResponse:
         next_url = next_url_safe(
             request=request, candidate=request.GET.get("next"), fallback=fallback
         )
-        form = SignInForm(initial={"next": next_url})
+        # OIDC login_hint (passed on by the authorization endpoint) pre-fills the email.
+        hint = request.GET.get("login_hint", "")[:254]
+        form = SignInForm(initial={"next": next_url, "email": hint})
         return render(request, "accounts/signin.html", {"form": form})
 
     form = SignInForm(request.POST)
