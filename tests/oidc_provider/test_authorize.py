@@ -250,3 +250,38 @@ def test_authorization_request_by_post_is_accepted(flow):
     flow.get_code()
     response = flow.browser.post("/oauth/authorize", flow.authorize_params())
     flow.code_from(response)
+
+
+# --- id_token_hint (OIDC Core 3.1.2.1) ----------------------------------------------------
+
+
+def _id_token(flow):
+    return flow.exchange(flow.get_code()).json()["id_token"]
+
+
+def test_id_token_hint_for_the_signed_in_user_allows_silent_sign_in(flow):
+    hint = _id_token(flow)
+    flow.code_from(flow.authorize(prompt="none", id_token_hint=hint))
+
+
+def test_id_token_hint_for_someone_else_is_login_required_when_silent(flow, make_user, rp):
+    from django.test import Client
+
+    bob_browser = Client()
+    bob = make_user(email="bob@example.com")
+    bob_browser.post("/signin/", {"email": bob.email, "password": PASSWORD})
+    bob_hint = _id_token(Flow(bob_browser, rp))
+    flow.get_code()
+    error = _error(flow.authorize(prompt="none", id_token_hint=bob_hint))
+    assert error["error"] == "login_required"
+    assert urlsplit(flow.authorize(id_token_hint=bob_hint)["Location"]).path == "/signin/"
+
+
+def test_forged_or_foreign_id_token_hint_is_invalid_request(flow, make_client, signed_in):
+    hint = _id_token(flow)
+    tampered = hint[:-4] + ("AAAA" if not hint.endswith("AAAA") else "BBBB")
+    assert _error(flow.authorize(id_token_hint=tampered))["error"] == "invalid_request"
+    assert _error(flow.authorize(id_token_hint="not-a-jwt"))["error"] == "invalid_request"
+    other = Flow(signed_in, make_client(name="Other"))
+    # A hint issued to another client is not a hint for this one.
+    assert _error(other.authorize(id_token_hint=hint))["error"] == "invalid_request"
