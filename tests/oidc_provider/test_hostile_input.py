@@ -12,7 +12,6 @@ JUNK_VALUES = [
     "' OR 1=1 --",
     "{}",
     "[]",
-   
     "https://evil.example/",
     "a" * 20000,
 ]
@@ -96,6 +95,7 @@ def test_garbage_basic_authorization_headers_are_401(client):
 @pytest.mark.parametrize("endpoint", ENDPOINTS)
 def test_invalid_utf8_bodies_never_cause_a_server_error(client, endpoint):
     body = b"grant_type=authorization_code&code=\xed\xa0\x80&token=\xff\xfe&scope=%C3%28"
-    response = client.generic("POST", endpoint, body,
-                              content_type="application/x-www-form-urlencoded")
+    response = client.generic(
+        "POST", endpoint, body, content_type="application/x-www-form-urlencoded"
+    )
     assert 400 <= response.status_code < 500 or response.status_code == 200
