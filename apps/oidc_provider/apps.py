@@ -7,4 +7,8 @@ class OidcProviderConfig(AppConfig):
     verbose_name = "OpenID Connect provider"
 
     def ready(self) -> None:
+        from apps.common.csp import form_target_source_register
         from apps.oidc_provider import checks  # noqa: F401  (registers the system checks)
+        from apps.oidc_provider.form_targets import authorization_form_targets
+
+        form_target_source_register(authorization_form_targets)

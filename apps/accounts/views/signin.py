@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods
 from apps.accounts.forms import SignInForm
 from apps.accounts.redirects import next_url_safe
 from apps.accounts.services import user_authenticate, user_sign_in
+from apps.common.csp import form_action_allow_for_next
 
 INVALID_CREDENTIALS = "The email address or password is incorrect."
 
@@ -19,6 +20,11 @@ INVALID_CREDENTIALS = "The email address or password is incorrect."
 def _throttled_message(seconds: int) -> str:
     unit = "second" if seconds == 1 else "seconds"
     return f"Too many sign-in attempts. Try again in {seconds} {unit}."
+
+
+def _page(request: HttpRequest, form: SignInForm, next_url: str, status: int = 200) -> HttpResponse:
+    response = render(request, "accounts/signin.html", {"form": form}, status=status)
+    return form_action_allow_for_next(response, next_url)
 
 
 @sensitive_post_parameters("password")
@@ -34,24 +40,24 @@ def signin(request: HttpRequest) -> HttpResponse:
         # OIDC login_hint (passed on by the authorization endpoint) pre-fills the email.
         hint = request.GET.get("login_hint", "")[:254]
         form = SignInForm(initial={"next": next_url, "email": hint})
-        return render(request, "accounts/signin.html", {"form": form})
+        return _page(request, form, next_url)
 
     form = SignInForm(request.POST)
     if not form.is_valid():
-        return render(request, "accounts/signin.html", {"form": form}, status=400)
+        return _page(request, form, fallback, status=400)
 
     data = form.cleaned_data
     attempt = user_authenticate(request=request, email=data["email"], password=data["password"])
     if attempt.throttled:
         form.add_error(None, _throttled_message(attempt.retry_after))
-        response = render(request, "accounts/signin.html", {"form": form}, status=429)
+        response = _page(request, form, data["next"], status=429)
         response["Retry-After"] = str(attempt.retry_after)
         return response
     if attempt.user is None:
         # A well-formed attempt with wrong credentials is not a bad request: the form is
         # shown again with 200, as for any failed sign-in (only malformed posts get 400).
         form.add_error(None, INVALID_CREDENTIALS)
-        return render(request, "accounts/signin.html", {"form": form})
+        return _page(request, form, data["next"])
 
     user_sign_in(request=request, user=attempt.user)
     return HttpResponseRedirect(

@@ -26,6 +26,7 @@ from apps.accounts.authn import AuthContext
 from apps.accounts.selectors import session_auth_context
 from apps.audit.models import Outcome
 from apps.audit.services import event_record
+from apps.common.csp import form_action_allow, origin_of
 from apps.common.views.errors import render_error
 from apps.oidc_provider import keys, selectors, services
 from apps.oidc_provider.oauth import issuer, oauthlib_core, redirect_with_params
@@ -234,7 +235,7 @@ def _handle(request: HttpRequest, *, decision: str | None = None) -> HttpRespons
         return _signin_redirect(request, auth_request)
     if outcome.outcome is Next.CONSENT:
         descriptions = oauth2_settings.SCOPES
-        return render(
+        response = render(
             request,
             "oidc_provider/consent.html",
             {
@@ -243,6 +244,8 @@ def _handle(request: HttpRequest, *, decision: str | None = None) -> HttpRespons
                 "action": auth_request.url("oidc:authorize-decision"),
             },
         )
+        # The answer redirects to the client: CSP form-action must allow its origin.
+        return form_action_allow(response, [origin_of(redirect_uri) or ""])
     return _issue_code(request, scopes, credentials)
 
 
