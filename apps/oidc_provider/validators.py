@@ -105,12 +105,17 @@ class KeywayValidator(OAuth2Validator):
     ) -> bool:
         grant = self._grant(code, request)
         authorization = selectors.authorization_by_code(checksum=code_checksum(code))
+
+        def refuse(description: str) -> bool:
+            raise errors.InvalidGrantError(description=description, request=request)
+
         if authorization is None:
-            return False
+            return refuse("The authorization code is not valid.")
         if grant is None or grant.application_id != client.pk or grant.is_expired():
             if authorization.redeemed_at is not None:
                 services.authorization_revoke_replayed(authorization=authorization)
-            return False
+                return refuse("The authorization code was already used.")
+            return refuse("The authorization code is not valid or has expired.")
         # Claim the code before anything is minted, so two concurrent requests cannot both
         # get tokens for it. A code that fails a later check (PKCE, redirect_uri) stays
         # spent: RFC 6749 4.1.2 allows one use, not one success.
@@ -118,7 +123,7 @@ class KeywayValidator(OAuth2Validator):
             # RFC 6749 section 4.1.2: a code used twice must fail, and the server SHOULD
             # revoke every token already issued from it.
             services.authorization_revoke_replayed(authorization=authorization)
-            return False
+            return refuse("The authorization code was already used.")
         request.scopes = grant.scope.split()
         request.user = grant.user
         if grant.nonce:
@@ -226,12 +231,17 @@ class KeywayValidator(OAuth2Validator):
     def validate_refresh_token(
         self, refresh_token: str, client: Any, request: Request, *args: Any, **kwargs: Any
     ) -> bool:
+        refused = errors.InvalidGrantError(
+            description="The refresh token is not valid, has expired, was revoked or was "
+            "already used.",
+            request=request,
+        )
         if not super().validate_refresh_token(refresh_token, client, request, *args, **kwargs):
-            return False
+            raise refused
         family = request.refresh_token_instance.token_family
         authorization = selectors.authorization_by_refresh_family(family=family)
         if authorization is None or authorization.revoked_at is not None:
-            return False
+            raise refused
         request.keyway_authorization = authorization
         return True
 

@@ -69,7 +69,10 @@ def test_reused_code_is_invalid_grant_and_revokes_what_it_issued(flow):
     first = flow.exchange(code).json()
     second = flow.exchange(code)
     assert second.status_code == 400
-    assert second.json()["error"] == "invalid_grant"
+    assert second.json() == {
+        "error": "invalid_grant",
+        "error_description": "The authorization code was already used.",
+    }
     userinfo = flow.browser.get(
         "/oauth/userinfo", HTTP_AUTHORIZATION=f"Bearer {first['access_token']}"
     )
