@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import secrets
-import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +16,9 @@ from apps.accounts.throttling import account_throttle, ip_throttle
 from apps.audit.models import Outcome
 from apps.audit.services import event_record
 from apps.common.http import client_ip
+from apps.sso_sessions.models import EndReason
+from apps.sso_sessions.selectors import session_by_sid
+from apps.sso_sessions.services import session_end, session_start
 
 
 @dataclass(frozen=True)
@@ -88,17 +90,23 @@ def user_sign_in(*, request: HttpRequest, user: User) -> AuthContext:
     """Start the browser session. ``auth.login`` issues a new session id (no fixation)
     and a new CSRF token.
 
-    Signing in again as the same person keeps the sign-on session id (``sid``) and
-    refreshes ``auth_time``; anybody else starts a new one.
+    The sign-on session (``apps.sso_sessions``) is started or, when the same person signs
+    in again in this browser, renewed with a new ``auth_time`` and the same ``sid``.
     """
     previous = AuthContext.from_session(request.session.get(SESSION_KEY))
-    same_person = request.user.is_authenticated and request.user.pk == user.pk
+    session = session_start(
+        request=request,
+        user=user,
+        amr=[AMR_PASSWORD],
+        acr=ACR_PASSWORD,
+        current_sid=previous.sid if previous else None,
+    )
     auth.login(request, user, backend="django.contrib.auth.backends.ModelBackend")
     context = AuthContext(
-        sid=previous.sid if (previous and same_person) else secrets.token_urlsafe(24),
-        auth_time=int(time.time()),
-        amr=(AMR_PASSWORD,),
-        acr=ACR_PASSWORD,
+        sid=session.sid,
+        auth_time=int(session.auth_time.timestamp()),
+        amr=tuple(session.amr),
+        acr=session.acr,
         login_id=secrets.token_urlsafe(12),
     )
     request.session[SESSION_KEY] = context.to_session()
@@ -114,7 +122,9 @@ def user_sign_in(*, request: HttpRequest, user: User) -> AuthContext:
 
 
 def user_sign_out(*, request: HttpRequest) -> None:
+    """Sign out here and, through the sign-on session, everywhere it reached."""
     user = request.user
+    context = AuthContext.from_session(request.session.get(SESSION_KEY))
     if user.is_authenticated:
         event_record(
             type="signout",
@@ -123,4 +133,7 @@ def user_sign_out(*, request: HttpRequest) -> None:
             actor_subject=user.subject,
             actor_email=user.email,
         )
+        session = session_by_sid(sid=context.sid) if context else None
+        if session is not None:
+            session_end(session=session, reason=EndReason.SIGN_OUT, request=request)
     auth.logout(request)

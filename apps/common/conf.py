@@ -31,6 +31,18 @@ DEFAULTS: dict[str, Any] = {
     "SIGNING_KEY_CACHE_SECONDS": 60,
     # Cache-Control max-age of the JWKS and discovery documents.
     "JWKS_MAX_AGE": 600,
+    # Sign-on sessions: idle timeout (renewed by activity) and absolute lifetime, seconds.
+    "SESSION_IDLE_TIMEOUT": 8 * 3600,
+    "SESSION_ABSOLUTE_LIFETIME": 24 * 3600,
+    # Authentication context classes, weakest first: a client requiring one of them makes a
+    # session with a weaker one sign in again (step-up).
+    "ACR_LEVELS": ["urn:keyway:acr:password", "urn:keyway:acr:mfa"],
+    # Back-channel logout: delivery attempts and the first retry delay (doubling after).
+    "LOGOUT_DELIVERY_MAX_ATTEMPTS": 5,
+    "LOGOUT_DELIVERY_RETRY_DELAY": 10,
+    "LOGOUT_DELIVERY_TIMEOUT": 5,
+    # Clients (client_ids) allowed to call the Global Token Revocation endpoint.
+    "GLOBAL_TOKEN_REVOCATION_CLIENTS": [],
 }
 
 

@@ -12,3 +12,12 @@ class OidcProviderConfig(AppConfig):
         from apps.oidc_provider.form_targets import authorization_form_targets
 
         form_target_source_register(authorization_form_targets)
+
+        from apps.oidc_provider.logout import session_tokens_revoke, user_tokens_revoke
+        from apps.sso_sessions.fanout import (
+            session_end_listener_register,
+            user_logout_listener_register,
+        )
+
+        session_end_listener_register(session_tokens_revoke)
+        user_logout_listener_register(user_tokens_revoke)

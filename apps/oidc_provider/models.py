@@ -88,6 +88,25 @@ class Client(AbstractApplication):
     )
     backchannel_logout_uri = models.URLField(max_length=2000, blank=True)
     backchannel_logout_session_required = models.BooleanField(default=True)
+    frontchannel_logout_uri = models.URLField(max_length=2000, blank=True)
+    frontchannel_logout_session_required = models.BooleanField(default=True)
+    # Per-client session policy, stricter than the global one (None: the global policy).
+    session_max_age = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="Seconds since sign-in after which this client makes the person sign in again.",
+    )
+    session_idle_timeout = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="Seconds of inactivity after which this client makes the person sign in again.",
+    )
+    required_acr = models.CharField(
+        max_length=255,
+        blank=True,
+        help_text="Authentication context class this client "
+        "requires; weaker sessions must step up.",
+    )
 
     class Meta(AbstractApplication.Meta):
         swappable = "OAUTH2_PROVIDER_APPLICATION_MODEL"

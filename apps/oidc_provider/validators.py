@@ -23,6 +23,8 @@ from oauthlib.oauth2.rfc6749 import errors
 from apps.oidc_provider import keys, selectors, services
 from apps.oidc_provider.models import TokenEndpointAuthMethod
 from apps.oidc_provider.protocol.claims import claims_for_scopes
+from apps.sso_sessions.models import ParticipantKind
+from apps.sso_sessions.services import participant_record
 
 log = logging.getLogger(__name__)
 
@@ -183,11 +185,18 @@ class KeywayValidator(OAuth2Validator):
         super().invalidate_authorization_code(client_id, code, request, *args, **kwargs)
         refresh = getattr(request, "keyway_refresh_token", None)
         access = getattr(request, "keyway_access_token", None)
+        authorization = request.keyway_authorization
         services.authorization_tokens_record(
-            authorization=request.keyway_authorization,
+            authorization=authorization,
             refresh_token_family=refresh.token_family if refresh else None,
             access_token_id=access.pk if access else None,
         )
+        if authorization.sid:
+            # The client is now a participant of the sign-on session (it will be told
+            # when the session ends).
+            participant_record(
+                sid=authorization.sid, kind=ParticipantKind.OIDC, party_id=request.client.client_id
+            )
 
     # --- Tokens ----------------------------------------------------------------------------
     def _save_bearer_token(self, token: dict, request: Request, *args: Any, **kwargs: Any) -> None:

@@ -26,6 +26,7 @@ INSTALLED_APPS = [
     "apps.audit",
     "apps.accounts",
     "apps.oidc_provider",
+    "apps.sso_sessions",
 ]
 
 MIDDLEWARE = [
@@ -35,6 +36,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "apps.sso_sessions.middleware.SignOnSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -257,4 +259,11 @@ KEYWAY = {
     "SIGNING_KEY_ACTIVATION_DELAY": env_int("KEYWAY_SIGNING_KEY_ACTIVATION_DELAY", 3600),
     "SIGNING_KEY_CACHE_SECONDS": 60,
     "JWKS_MAX_AGE": 600,
+    "SESSION_IDLE_TIMEOUT": env_int("KEYWAY_SESSION_IDLE_TIMEOUT", 8 * 3600),
+    "SESSION_ABSOLUTE_LIFETIME": env_int("KEYWAY_SESSION_ABSOLUTE_LIFETIME", 24 * 3600),
+    "ACR_LEVELS": ["urn:keyway:acr:password", "urn:keyway:acr:mfa"],
+    "LOGOUT_DELIVERY_MAX_ATTEMPTS": 5,
+    "LOGOUT_DELIVERY_RETRY_DELAY": 10,
+    "LOGOUT_DELIVERY_TIMEOUT": 5,
+    "GLOBAL_TOKEN_REVOCATION_CLIENTS": env_list("KEYWAY_GLOBAL_TOKEN_REVOCATION_CLIENTS"),
 }

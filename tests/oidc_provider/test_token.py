@@ -225,10 +225,11 @@ def test_client_without_refresh_grant_gets_no_refresh_token(make_client, signed_
 
 
 def test_token_endpoint_query_count_is_small_and_bounded(flow):
-    """The code exchange, with the signing key cached (steady state), runs ten statements:
-    read the grant, the client and the authorization; spend the code; read the grant's
-    resource (DOT); insert the access and refresh tokens; delete the grant; record the
-    tokens on the authorization; insert the audit event. Transaction savepoints aside."""
+    """The code exchange, with the signing key cached (steady state), runs twelve
+    statements: read the grant, the client and the authorization; spend the code; read the
+    grant's resource (DOT); insert the access and refresh tokens; delete the grant; record
+    the tokens on the authorization; find the sign-on session and record the client as its
+    participant; insert the audit event. Transaction savepoints aside."""
     flow.exchange(flow.get_code())  # warms the key store
     code = flow.get_code()
     with CaptureQueriesContext(connection) as queries:
@@ -238,4 +239,4 @@ def test_token_endpoint_query_count_is_small_and_bounded(flow):
         for q in queries.captured_queries
         if not q["sql"].startswith(("SAVEPOINT", "RELEASE SAVEPOINT"))
     ]
-    assert len(statements) == 10, "\n".join(sql[:100] for sql in statements)
+    assert len(statements) == 12, "\n".join(sql[:100] for sql in statements)

@@ -29,6 +29,10 @@ class Facts:
     hint_subject: str | None  # sub of a valid id_token_hint, if any
     fresh_login_done: bool  # the person signed in again because this request asked
     consent_needed: bool  # scopes beyond what was consented (or prompt=consent)
+    # The client's own session policy (older or idler than it accepts).
+    client_limits_exceeded: bool = False
+    # The session's acr is weaker than the client requires (step-up).
+    acr_insufficient: bool = False
 
 
 @dataclass(frozen=True)
@@ -65,6 +69,17 @@ def decide(facts: Facts) -> Decision:
         facts.auth_time is None or facts.now - facts.auth_time > facts.max_age
     ):
         return need_login("The sign-in is older than max_age allows.")
+    if facts.client_limits_exceeded and not facts.fresh_login_done:
+        return need_login("The sign-in is older than this client accepts.")
+    if facts.acr_insufficient:
+        if facts.fresh_login_done or silent:
+            # Signed in again and still not strong enough: no local method reaches it.
+            return Decision(
+                Outcome.ERROR,
+                "unmet_authentication_requirements",
+                "The sign-in does not meet the authentication level required.",
+            )
+        return Decision(Outcome.LOGIN, description="This client requires a stronger sign-in.")
     if facts.hint_subject is not None and facts.hint_subject != facts.signed_in_subject:
         # The hinted user is not the one signed in: sign in as them (3.1.2.1 id_token_hint).
         if silent or facts.fresh_login_done:

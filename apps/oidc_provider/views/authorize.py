@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+from datetime import UTC, datetime
 from urllib.parse import urlencode
 
 from django.core import signing
@@ -33,6 +34,8 @@ from apps.oidc_provider.oauth import issuer, oauthlib_core, redirect_with_params
 from apps.oidc_provider.protocol.parameters import parameters_problem
 from apps.oidc_provider.protocol.prompt import Decision, Facts, decide, prompt_problem
 from apps.oidc_provider.protocol.prompt import Outcome as Next
+from apps.sso_sessions.policy import acr_satisfies, exceeds_client_limits
+from apps.sso_sessions.selectors import session_state
 
 # The signed marker that proves the person signed in after this request asked them to.
 FRESH_LOGIN_PARAM = "keyway_login"
@@ -158,16 +161,34 @@ def _decide(
             and not selectors.consent_covers(user=user, client=client, scopes=scopes)
         )
     )
+    now = int(time.time())
+    limits_exceeded = acr_insufficient = False
+    if context is not None:
+        state = session_state(sid=context.sid)
+        limits_exceeded = exceeds_client_limits(
+            now=datetime.fromtimestamp(now, tz=UTC),
+            auth_time=datetime.fromtimestamp(context.auth_time, tz=UTC),
+            last_activity_at=datetime.fromtimestamp(
+                state.persisted_activity_at if state else context.auth_time, tz=UTC
+            ),
+            max_age=client.session_max_age,
+            idle_timeout=client.session_idle_timeout,
+        )
+        acr_insufficient = not acr_satisfies(
+            session_acr=context.acr, required_acr=client.required_acr
+        )
     return decide(
         Facts(
             prompt=prompt,
             max_age=int(max_age) if max_age is not None else None,
             signed_in_subject=str(user.subject) if user else None,
             auth_time=context.auth_time if context else None,
-            now=int(time.time()),
+            now=now,
             hint_subject=hint_subject,
             fresh_login_done=_fresh_login_done(auth_request, context),
             consent_needed=consent_needed,
+            client_limits_exceeded=limits_exceeded,
+            acr_insufficient=acr_insufficient,
         )
     )
 

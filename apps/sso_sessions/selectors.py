@@ -1,0 +1,78 @@
+"""Reads for sign-on sessions. The per-request check goes through the cache."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.core.cache import cache
+from django.utils import timezone
+
+from apps.sso_sessions.models import Participant, SignOnSession
+
+_STATE_TTL = 300
+
+
+def state_cache_key(sid: str) -> str:
+    return f"sso:sid:{sid}"
+
+
+@dataclass(frozen=True)
+class SessionState:
+    """What the middleware needs on every request, small enough to cache."""
+
+    sid: str
+    ended: bool
+    idle_expires_at: float
+    absolute_expires_at: float
+    persisted_activity_at: float
+
+
+def session_state(*, sid: str) -> SessionState | None:
+    cached = cache.get(state_cache_key(sid))
+    if cached is not None:
+        return SessionState(**cached)
+    session = SignOnSession.objects.filter(sid=sid).first()
+    if session is None:
+        return None
+    state = state_of(session)
+    cache.set(state_cache_key(sid), state.__dict__, _STATE_TTL)
+    return state
+
+
+def state_of(session: SignOnSession) -> SessionState:
+    return SessionState(
+        sid=session.sid,
+        ended=session.ended_at is not None,
+        idle_expires_at=session.idle_expires_at.timestamp(),
+        absolute_expires_at=session.absolute_expires_at.timestamp(),
+        persisted_activity_at=session.last_activity_at.timestamp(),
+    )
+
+
+def session_by_sid(*, sid: str) -> SignOnSession | None:
+    return SignOnSession.objects.select_related("user").filter(sid=sid).first()
+
+
+def sessions_active_for_user(*, user: object) -> list[SignOnSession]:
+    now = timezone.now()
+    return list(
+        SignOnSession.objects.filter(
+            user=user, ended_at__isnull=True, idle_expires_at__gt=now, absolute_expires_at__gt=now
+        )
+        .prefetch_related("participants")
+        .order_by("-last_activity_at")
+    )
+
+
+def session_is_live(session: SignOnSession, *, now: datetime | None = None) -> bool:
+    now = now or timezone.now()
+    return (
+        session.ended_at is None
+        and session.idle_expires_at > now
+        and session.absolute_expires_at > now
+    )
+
+
+def participants_of(*, session: SignOnSession, kind: str) -> list[Participant]:
+    return list(session.participants.filter(kind=kind))
