@@ -81,3 +81,20 @@ def test_consent_needed_shows_the_consent_page():
 )
 def test_prompt_values(prompt, ok):
     assert (prompt_problem(prompt) is None) is ok
+
+
+def test_client_limits_exceeded_requires_sign_in_once():
+    assert decide(facts(client_limits_exceeded=True)).outcome is Outcome.LOGIN
+    assert (
+        decide(facts(client_limits_exceeded=True, fresh_login_done=True)).outcome is Outcome.PROCEED
+    )
+
+
+def test_insufficient_acr_asks_to_sign_in_then_reports_unmet_requirements():
+    assert decide(facts(acr_insufficient=True)).outcome is Outcome.LOGIN
+    after = decide(facts(acr_insufficient=True, fresh_login_done=True))
+    assert after.error == "unmet_authentication_requirements"
+    assert (
+        decide(facts(acr_insufficient=True, prompt=["none"])).error
+        == "unmet_authentication_requirements"
+    )
