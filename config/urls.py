@@ -7,6 +7,7 @@ urlpatterns = [
     path("", include("apps.common.urls")),
     path("", include("apps.accounts.urls")),
     path("", include("apps.oidc_provider.urls")),
+    path("", include("apps.sso_sessions.urls")),
     path("admin/", admin.site.urls),
 ]
 

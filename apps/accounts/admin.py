@@ -1,8 +1,11 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.db.models import QuerySet
+from django.http import HttpRequest
 
 from apps.accounts.models import User
+from apps.sso_sessions.services import user_universal_logout
 
 
 class UserCreationForm(AdminUserCreationForm):
@@ -34,6 +37,7 @@ class UserAdmin(DjangoUserAdmin):
     list_filter = ("is_active", "is_staff", "is_superuser", "groups")
     search_fields = ("email", "given_name", "family_name", "display_name", "=subject")
     readonly_fields = ("subject", "last_login", "date_joined")
+    actions = ("sign_out_everywhere",)
     fieldsets = (
         (None, {"fields": ("email", "password", "subject")}),
         ("Names", {"fields": ("given_name", "family_name", "display_name")}),
@@ -52,3 +56,19 @@ class UserAdmin(DjangoUserAdmin):
             },
         ),
     )
+
+    @admin.action(description="Sign out everywhere and revoke all tokens", permissions=["change"])
+    def sign_out_everywhere(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        """Universal logout for each selected person: every session ends, every token is
+        revoked (offline_access too) and every application is told."""
+        sessions = deliveries = 0
+        for user in queryset:
+            result = user_universal_logout(user=user, request=request, actor=request.user)
+            sessions += result.sessions_ended
+            deliveries += len(result.deliveries)
+        self.message_user(
+            request,
+            f"Signed {queryset.count()} user(s) out everywhere: {sessions} session(s) ended, "
+            f"{deliveries} logout notification(s) queued.",
+            messages.SUCCESS,
+        )

@@ -121,8 +121,12 @@ def user_sign_in(*, request: HttpRequest, user: User) -> AuthContext:
     return context
 
 
-def user_sign_out(*, request: HttpRequest) -> None:
-    """Sign out here and, through the sign-on session, everywhere it reached."""
+def user_sign_out(*, request: HttpRequest, reason: str = EndReason.SIGN_OUT) -> None:
+    """Sign out here and, through the sign-on session, everywhere it reached.
+
+    ``reason`` is why the sign-on session ends: ``EndReason.RP_LOGOUT`` when a relying
+    party asked for it (OpenID Connect RP-Initiated Logout 1.0).
+    """
     user = request.user
     context = AuthContext.from_session(request.session.get(SESSION_KEY))
     if user.is_authenticated:
@@ -135,5 +139,5 @@ def user_sign_out(*, request: HttpRequest) -> None:
         )
         session = session_by_sid(sid=context.sid) if context else None
         if session is not None:
-            session_end(session=session, reason=EndReason.SIGN_OUT, request=request)
+            session_end(session=session, reason=reason, request=request)
     auth.logout(request)

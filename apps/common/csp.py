@@ -43,3 +43,17 @@ def form_action_allow_for_next(response: HttpResponse, next_url: str) -> HttpRes
     for source in _form_target_sources:
         origins.extend(source(next_url))
     return form_action_allow(response, origins)
+
+
+def frame_src_allow(response: HttpResponse, origins: Iterable[str]) -> HttpResponse:
+    """Let this page frame documents from ``origins`` (CSP 3 ``frame-src``).
+
+    Keyway's policy sets no ``frame-src``, so ``default-src 'self'`` applies; the update
+    makes ``frame-src`` exactly these origins (front-channel logout iframes).
+    """
+    extra = sorted({origin for origin in origins if origin})
+    if extra:
+        update = getattr(response, "_csp_update", None) or {}
+        update["frame-src"] = [*update.get("frame-src", []), *extra]
+        response._csp_update = update
+    return response

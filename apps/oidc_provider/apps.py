@@ -21,3 +21,16 @@ class OidcProviderConfig(AppConfig):
 
         session_end_listener_register(session_tokens_revoke)
         user_logout_listener_register(user_tokens_revoke)
+
+        # OpenID Connect Back-Channel Logout 1.0: relying parties with a
+        # backchannel_logout_uri are told when a session they joined ends.
+        from apps.oidc_provider.backchannel import backchannel_plan, backchannel_send
+        from apps.sso_sessions.fanout import channel_register
+        from apps.sso_sessions.models import DeliveryChannel, ParticipantKind
+
+        channel_register(
+            kind=ParticipantKind.OIDC,
+            channel=DeliveryChannel.BACKCHANNEL,
+            planner=backchannel_plan,
+            sender=backchannel_send,
+        )

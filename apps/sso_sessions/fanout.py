@@ -10,12 +10,15 @@ in the same way.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.db import transaction
 
 from apps.sso_sessions.models import LogoutDelivery, SignOnSession
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -60,8 +63,17 @@ def logout_fan_out(*, notices: dict[str, LogoutNotice]) -> list[LogoutDelivery]:
         if planner is not None:
             deliveries.extend(planner(notice))
     for delivery in deliveries:
-        transaction.on_commit(lambda pk=delivery.pk: logout_deliver.delay(pk))
+        transaction.on_commit(lambda pk=delivery.pk: _queue(logout_deliver, pk))
     return deliveries
+
+
+def _queue(task: object, pk: int) -> None:
+    """Queue one delivery. The logout has already happened: a broker that is down must not
+    turn it into an error; the row stays pending and logout_deliveries_resume picks it up."""
+    try:
+        task.delay(pk)
+    except Exception:
+        logger.exception("Could not queue logout delivery %s; it stays pending.", pk)
 
 
 # What ending a session or a user's sessions means for each protocol's tokens. The OpenID

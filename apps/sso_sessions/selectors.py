@@ -76,3 +76,12 @@ def session_is_live(session: SignOnSession, *, now: datetime | None = None) -> b
 
 def participants_of(*, session: SignOnSession, kind: str) -> list[Participant]:
     return list(session.participants.filter(kind=kind))
+
+
+def participant_party_ids(*, sid: str, kind: str) -> list[str]:
+    """The applications of ``kind`` the session ``sid`` reached, ended or not (one query)."""
+    return list(
+        Participant.objects.filter(session__sid=sid, kind=kind)
+        .order_by("party_id")
+        .values_list("party_id", flat=True)
+    )

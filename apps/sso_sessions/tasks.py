@@ -7,6 +7,8 @@ only decides whether to try again.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from celery import shared_task
 from django.utils import timezone
 
@@ -22,11 +24,14 @@ def retry_delay(attempts: int) -> int:
     return keyway_settings.LOGOUT_DELIVERY_RETRY_DELAY * 2 ** max(attempts - 1, 0)
 
 
-@shared_task(bind=True, acks_late=True, max_retries=None, name="sso_sessions.logout_deliver")
-def logout_deliver(self, delivery_id: int) -> str:
-    delivery = LogoutDelivery.objects.select_related("user").filter(pk=delivery_id).first()
-    if delivery is None or delivery.status != DeliveryStatus.PENDING:
-        return "skipped"
+# Answers that will not change on a retry: the receiver refused the token itself
+# (Back-Channel Logout 1.0 section 2.8: 400 for a token it cannot accept).
+_PERMANENT = range(400, 500)
+_TRANSIENT_4XX = {408, 425, 429}
+
+
+def _attempt(delivery: LogoutDelivery) -> bool:
+    """One delivery attempt, recorded. True when nothing is left to try."""
     status_code: int | None = None
     error = ""
     try:
@@ -35,8 +40,7 @@ def logout_deliver(self, delivery_id: int) -> str:
         error = f"{type(exc).__name__}: {exc}"[:500]
     delivery.attempts += 1
     delivery.last_status_code = status_code
-    delivered = status_code is not None and 200 <= status_code < 300
-    if delivered:
+    if status_code is not None and 200 <= status_code < 300:
         delivery.status, delivery.delivered_at, delivery.last_error = (
             DeliveryStatus.DELIVERED,
             timezone.now(),
@@ -44,7 +48,8 @@ def logout_deliver(self, delivery_id: int) -> str:
         )
     else:
         delivery.last_error = error or f"HTTP {status_code}"
-        if delivery.attempts >= keyway_settings.LOGOUT_DELIVERY_MAX_ATTEMPTS:
+        refused = status_code in _PERMANENT and status_code not in _TRANSIENT_4XX
+        if refused or delivery.attempts >= keyway_settings.LOGOUT_DELIVERY_MAX_ATTEMPTS:
             delivery.status = DeliveryStatus.FAILED
     delivery.save(
         update_fields=[
@@ -56,8 +61,22 @@ def logout_deliver(self, delivery_id: int) -> str:
             "updated_at",
         ]
     )
-    if delivery.status == DeliveryStatus.PENDING:
+    return delivery.status != DeliveryStatus.PENDING
+
+
+@shared_task(bind=True, acks_late=True, max_retries=None, name="sso_sessions.logout_deliver")
+def logout_deliver(self, delivery_id: int) -> str:
+    delivery = LogoutDelivery.objects.select_related("user").filter(pk=delivery_id).first()
+    if delivery is None or delivery.status != DeliveryStatus.PENDING:
+        return "skipped"
+    finished = _attempt(delivery)
+    # Embedded mode has no broker to wait on: try again at once, here, rather than through
+    # Celery's eager retry (which re-raises instead of retrying when errors propagate).
+    while not finished and self.request.is_eager:
+        finished = _attempt(delivery)
+    if not finished:
         raise self.retry(countdown=retry_delay(delivery.attempts))
+    delivered = delivery.status == DeliveryStatus.DELIVERED
     event_record(
         type="logout.delivery",
         actor_subject=delivery.user.subject,
@@ -67,9 +86,22 @@ def logout_deliver(self, delivery_id: int) -> str:
             "channel": delivery.channel,
             "party_id": delivery.party_id,
             "attempts": delivery.attempts,
-            "status_code": status_code,
+            "status_code": delivery.last_status_code,
             "error": delivery.last_error,
             "sid": delivery.sid,
         },
     )
     return delivery.status
+
+
+@shared_task(name="sso_sessions.logout_deliveries_resume")
+def logout_deliveries_resume(*, older_than_seconds: int = 600) -> int:
+    """Queue again deliveries left pending (the broker was down when they were queued, or
+    a worker died mid-way). Run by Celery beat; harmless to run twice."""
+    cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
+    stale = LogoutDelivery.objects.filter(status=DeliveryStatus.PENDING, updated_at__lt=cutoff)
+    count = 0
+    for pk in stale.values_list("pk", flat=True):
+        logout_deliver.delay(pk)
+        count += 1
+    return count

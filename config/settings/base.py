@@ -116,6 +116,13 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_BEAT_SCHEDULE = {
+    # Logout deliveries left pending by a broker outage are queued again.
+    "logout-deliveries-resume": {
+        "task": "sso_sessions.logout_deliveries_resume",
+        "schedule": 300.0,
+    },
+}
 
 # --- Accounts and passwords --------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -212,6 +219,7 @@ OAUTH2_PROVIDER = {
         "email": "See your email address",
         "groups": "See the groups you belong to",
         "offline_access": "Stay connected when you are not using it",
+        "global_token_revocation": "Sign people out everywhere and revoke all their tokens",
     },
     "DEFAULT_SCOPES": ["openid"],
     "AUTHORIZATION_CODE_EXPIRE_SECONDS": 60,

@@ -11,7 +11,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_http_methods
 
+from apps.accounts.selectors import session_auth_context
 from apps.accounts.services import user_sign_out
+from apps.oidc_provider.frontchannel import frontchannel_logout_page
 
 
 @csrf_protect
@@ -19,8 +21,11 @@ from apps.accounts.services import user_sign_out
 @require_http_methods(["GET", "POST"])
 def signout(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
+        context = session_auth_context(request=request)
         user_sign_out(request=request)
-        return render(request, "accounts/signed_out.html")
+        # Front-channel logout: the signed-out page tells the session's applications.
+        page = frontchannel_logout_page(request, sid=context.sid if context else None)
+        return page if page is not None else render(request, "accounts/signed_out.html")
     if not request.user.is_authenticated:
         return render(request, "accounts/signed_out.html")
     return render(request, "accounts/signout.html")

@@ -38,6 +38,8 @@ def _metadata(issuer: str) -> dict:
         "jwks_uri": url("oidc:jwks"),
         "revocation_endpoint": url("oidc:revoke"),
         "introspection_endpoint": url("oidc:introspect"),
+        "end_session_endpoint": url("oidc:end-session"),
+        "global_token_revocation_endpoint": url("oidc:global-token-revocation"),
         "scopes_supported": list(oauth2_settings.SCOPES),
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],
@@ -55,6 +57,13 @@ def _metadata(issuer: str) -> dict:
         "request_parameter_supported": False,
         "request_uri_parameter_supported": False,
         "authorization_response_iss_parameter_supported": True,
+        # Front-Channel Logout 1.0 section 3: iss and sid go to clients that ask for them.
+        "frontchannel_logout_supported": True,
+        "frontchannel_logout_session_supported": True,
+        # Back-Channel Logout 1.0 section 2.1; Logout Tokens carry sid whenever the logout
+        # concerns a session, and ID tokens carry the same sid.
+        "backchannel_logout_supported": True,
+        "backchannel_logout_session_supported": True,
     }
 
 
