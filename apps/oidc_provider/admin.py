@@ -11,6 +11,7 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.auth.hashers import identify_hasher
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template import engines
@@ -62,6 +63,13 @@ class UriListField(forms.CharField):
         return " ".join(dict.fromkeys(lines))
 
 
+def _formfield(field: models.Field, **kwargs: Any) -> Any:
+    # A URL typed without a scheme means https (Django 6's default; explicit to be sure).
+    if isinstance(field, models.URLField):
+        kwargs.setdefault("assume_scheme", "https")
+    return field.formfield(**kwargs)
+
+
 class ClientForm(forms.ModelForm):
     grant_types = forms.MultipleChoiceField(
         choices=_GRANT_TYPE_CHOICES,
@@ -102,6 +110,7 @@ class ClientForm(forms.ModelForm):
 
     class Meta:
         model = Client
+        formfield_callback = _formfield
         # What the admin may edit; never client_secret, hash_client_secret or DOT's derived
         # authorization_grant_type (ClientAdmin.get_fieldsets picks per page).
         fields = (
@@ -117,6 +126,11 @@ class ClientForm(forms.ModelForm):
             "algorithm",
             "backchannel_logout_uri",
             "backchannel_logout_session_required",
+            "frontchannel_logout_uri",
+            "frontchannel_logout_session_required",
+            "session_max_age",
+            "session_idle_timeout",
+            "required_acr",
             "may_introspect",
         )
         labels = {"skip_authorization": "Skip consent"}
@@ -284,11 +298,18 @@ class ClientAdmin(admin.ModelAdmin):
     ordering = ("name",)
     actions = ("rotate_secret", "deactivate")
     radio_fields = {"client_type": admin.HORIZONTAL}
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     _common_fieldsets: tuple[tuple[str, dict[str, Any]], ...] = (
         ("Redirects", {"fields": ("redirect_uris", "post_logout_redirect_uris")}),
         ("Grants and scopes", {"fields": ("grant_types", "allowed_scopes", "skip_authorization")}),
         ("Tokens", {"fields": ("token_endpoint_auth_method", "algorithm")}),
+    )
+    _session_fieldsets: tuple[tuple[str, dict[str, Any]], ...] = (
+        (
+            "Session policy (stricter than the global one)",
+            {"fields": ("session_max_age", "session_idle_timeout", "required_acr")},
+        ),
     )
 
     def get_fieldsets(
@@ -298,7 +319,8 @@ class ClientAdmin(admin.ModelAdmin):
             return [
                 (None, {"fields": ("name", "client_type")}),
                 *self._common_fieldsets,
-                ("Logout", {"fields": ("backchannel_logout_uri",)}),
+                ("Logout", {"fields": ("backchannel_logout_uri", "frontchannel_logout_uri")}),
+                *self._session_fieldsets,
             ]
         return [
             (
@@ -318,8 +340,16 @@ class ClientAdmin(admin.ModelAdmin):
             *self._common_fieldsets,
             (
                 "Logout",
-                {"fields": ("backchannel_logout_uri", "backchannel_logout_session_required")},
+                {
+                    "fields": (
+                        "backchannel_logout_uri",
+                        "backchannel_logout_session_required",
+                        "frontchannel_logout_uri",
+                        "frontchannel_logout_session_required",
+                    )
+                },
             ),
+            *self._session_fieldsets,
             ("Resource server", {"fields": ("may_introspect",)}),
         ]
 

@@ -37,7 +37,6 @@ from apps.oidc_provider.models import (
     Client,
     SigningAlgorithm,
     TokenEndpointAuthMethod,
-    redirect_uri_problem,
 )
 
 # Public clients may refresh too: they prove possession with PKCE at the code exchange and
@@ -102,10 +101,7 @@ def client_metadata_errors(
                 )
     # Back-Channel Logout 1.0 section 2.2: absolute, no fragment, https (http only where
     # the OP allows it: here, like redirect URIs, only for loopback development hosts).
-    if backchannel_logout_uri:
-        problem = redirect_uri_problem(backchannel_logout_uri)
-        if problem:
-            errors["backchannel_logout_uri"] = [f"{backchannel_logout_uri}: {problem}."]
+    # The logout URIs' own rules are Client.clean()'s (run by full_clean below).
     if not grant_types:
         errors["grant_types"] = ["Choose at least one grant type."]
     # RFC 6749 section 3.3: the authorization server decides which scopes a client may
@@ -161,6 +157,7 @@ def client_create(
     redirect_uris: Sequence[str],
     post_logout_redirect_uris: Sequence[str] = (),
     backchannel_logout_uri: str = "",
+    frontchannel_logout_uri: str = "",
     grant_types: Sequence[str] | None = None,
     scopes: Sequence[str] | None = None,
     skip_consent: bool = False,
@@ -212,6 +209,7 @@ def client_create(
         redirect_uris=" ".join(redirect_uris),
         post_logout_redirect_uris=" ".join(post_logout_redirect_uris),
         backchannel_logout_uri=backchannel_logout_uri,
+        frontchannel_logout_uri=frontchannel_logout_uri,
         grant_types=grant_types,
         allowed_scopes=scopes,
         skip_authorization=skip_consent,

@@ -14,6 +14,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from oauth2_provider.models import AbstractApplication
 
+from apps.common.conf import keyway_settings
+
 # Grant types a client may be registered for. Implicit and the resource-owner password
 # grant are deliberately absent (RFC 9700 section 2.1.2 and 2.4).
 GRANT_AUTHORIZATION_CODE = "authorization_code"
@@ -160,6 +162,18 @@ class Client(AbstractApplication):
                 problem = redirect_uri_problem(uri)
                 if problem:
                     errors.setdefault(field, []).append(f"{uri}: {problem}.")
+        # Front-Channel Logout 1.0 section 2 and Back-Channel Logout 1.0 section 2.2: the
+        # logout URIs follow the same rules as redirect URIs.
+        for field in ("frontchannel_logout_uri", "backchannel_logout_uri"):
+            uri = getattr(self, field)
+            problem = redirect_uri_problem(uri) if uri else None
+            if problem:
+                errors.setdefault(field, []).append(f"{uri}: {problem}.")
+        if self.required_acr and self.required_acr not in keyway_settings.ACR_LEVELS:
+            errors.setdefault("required_acr", []).append(
+                f"Unknown authentication context class; use one of "
+                f"{', '.join(keyway_settings.ACR_LEVELS)}."
+            )
         if self.is_public:
             if self.token_endpoint_auth_method != TokenEndpointAuthMethod.NONE:
                 errors.setdefault("token_endpoint_auth_method", []).append(

@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.utils import timezone
 from oauth2_provider.models import (
@@ -16,9 +17,11 @@ from oauth2_provider.models import (
 )
 from oauth2_provider.settings import oauth2_settings
 
-from apps.accounts.selectors import user_group_names
+from apps.accounts.selectors import user_get_by_email, user_get_by_subject, user_group_names
 from apps.oidc_provider.models import Authorization, Client, Consent
+from apps.oidc_provider.oauth import issuer
 from apps.oidc_provider.protocol.claims import UserClaims
+from apps.oidc_provider.protocol.global_token_revocation import SubjectIdentifier
 
 AccessToken = get_access_token_model()
 RefreshToken = get_refresh_token_model()
@@ -162,3 +165,27 @@ def _refresh_token_claims(checksum: str, client: Client) -> dict | None:
         scope=token.access_token.scope, token_type="refresh_token", exp=int(exp.timestamp())
     )
     return claims
+
+
+def user_by_subject_identifier(*, subject: SubjectIdentifier) -> Any | None:
+    """The Keyway account the identifier names, or None.
+
+    ``email``: compared case-insensitively, as at sign-in. ``iss_sub``: only Keyway's own
+    issuer (compared as a plain string, like every issuer identifier: OIDC Core 2 and
+    RFC 8414 section 3.3) with the person's public subject exactly as ID tokens carry it.
+    """
+    if subject.format == "email":
+        return user_get_by_email(email=subject.email)
+    if subject.iss != issuer():
+        # TODO(federation): an upstream identity provider names the person by *its* issuer
+        # and *its* sub. Resolving those needs the account links that inbound federation
+        # will record; until then such an identifier matches nobody here and gets the same
+        # 404 as any unknown subject (section 3.4.2), never a different answer.
+        return None
+    try:
+        parsed = uuid.UUID(subject.sub)
+    except ValueError:
+        return None
+    if str(parsed) != subject.sub:  # e.g. upper case or braces: not the sub Keyway issued
+        return None
+    return user_get_by_subject(subject=parsed)

@@ -27,6 +27,7 @@ _OPTION_FOR_FIELD = {
     "redirect_uris": "--redirect-uri",
     "post_logout_redirect_uris": "--post-logout-redirect-uri",
     "backchannel_logout_uri": "--backchannel-logout-uri",
+    "frontchannel_logout_uri": "--frontchannel-logout-uri",
     "grant_types": "--grant-types",
     "allowed_scopes": "--scopes",
     "token_endpoint_auth_method": "--token-endpoint-auth-method",
@@ -81,6 +82,7 @@ class Command(BaseCommand):
             help="Repeatable. Where RP-initiated logout may send people back to.",
         )
         parser.add_argument("--backchannel-logout-uri", default="", metavar="URI")
+        parser.add_argument("--frontchannel-logout-uri", default="", metavar="URI")
         parser.add_argument(
             "--grant-types",
             nargs="+",
@@ -122,6 +124,7 @@ class Command(BaseCommand):
                 redirect_uris=options["redirect_uris"] or [],
                 post_logout_redirect_uris=options["post_logout_redirect_uris"] or [],
                 backchannel_logout_uri=options["backchannel_logout_uri"] or "",
+                frontchannel_logout_uri=options["frontchannel_logout_uri"] or "",
                 grant_types=split_list(options["grant_types"]),
                 scopes=split_list(options["scopes"]),
                 skip_consent=options["skip_consent"],
