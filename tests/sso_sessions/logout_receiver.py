@@ -153,11 +153,9 @@ def celery_always_eager(enabled: bool = True, *, propagates: bool = False) -> It
     ``settings.CELERY_TASK_ALWAYS_EAGER`` cannot do this: Celery read the Django settings
     once, when the app was configured; ``apply_async`` reads ``app.conf`` at every call.
 
-    ``propagates`` is ``task_eager_propagates``. It must be False for retries to run
-    eagerly: with it, Celery re-raises the task's ``Retry`` out of ``delay()`` instead of
-    running the next attempt (``Task.apply``: only an unpropagated ``Retry`` is re-applied;
-    celery/celery#4661). The settings set it to True; see
-    ``test_embedded_default_sign_out_survives_an_unreachable_relying_party``.
+    ``propagates`` is ``task_eager_propagates``. The delivery task retries in-process when
+    eager, so it works either way; the settings set it to True (see
+    ``test_embedded_default_sign_out_survives_an_unreachable_relying_party``).
     """
     from config.celery import app
 
