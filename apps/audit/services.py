@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import logging
 from typing import Any
@@ -10,16 +9,9 @@ from typing import Any
 from django.http import HttpRequest
 
 from apps.audit.models import Event, Outcome
-from apps.common.http import client_ip, user_agent
+from apps.common.http import client_ip_address, user_agent
 
 logger = logging.getLogger("keyway.audit")
-
-
-def _valid_ip(value: str) -> str | None:
-    try:
-        return str(ipaddress.ip_address(value))
-    except ValueError:
-        return None
 
 
 def event_record(
@@ -36,7 +28,7 @@ def event_record(
         outcome=outcome,
         actor_subject=actor_subject,
         actor_email=actor_email[:254],
-        ip=_valid_ip(client_ip(request)) if request is not None else None,
+        ip=client_ip_address(request) if request is not None else None,
         user_agent=user_agent(request) if request is not None else "",
         data=data or {},
     )

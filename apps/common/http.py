@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ipaddress
+
 from django.http import HttpRequest
 
 from apps.common.conf import keyway_settings
@@ -26,3 +28,12 @@ def client_ip(request: HttpRequest) -> str:
 
 def user_agent(request: HttpRequest, *, limit: int = 512) -> str:
     return request.META.get("HTTP_USER_AGENT", "")[:limit]
+
+
+def client_ip_address(request: HttpRequest) -> str | None:
+    """``client_ip`` as a normalised address, or None when it is not one (a forged or
+    garbled X-Forwarded-For must not reach a GenericIPAddressField)."""
+    try:
+        return str(ipaddress.ip_address(client_ip(request)))
+    except ValueError:
+        return None

@@ -11,7 +11,6 @@
 from __future__ import annotations
 
 from django.db import transaction
-from django.utils import timezone
 from oauth2_provider.models import (
     get_access_token_model,
     get_refresh_token_model,
@@ -19,23 +18,11 @@ from oauth2_provider.models import (
 )
 
 from apps.oidc_provider.models import Authorization
+from apps.oidc_provider.services import authorizations_revoke
 from apps.sso_sessions.models import ParticipantKind
 
 AccessToken = get_access_token_model()
 RefreshToken = get_refresh_token_model()
-
-
-def _revoke_authorizations(authorizations: list[Authorization]) -> None:
-    for authorization in authorizations:
-        if authorization.refresh_token_family:
-            RefreshToken.revoke_family(authorization.refresh_token_family)
-        if authorization.access_token_id:
-            token = AccessToken.objects.filter(pk=authorization.access_token_id).first()
-            if token is not None:
-                revoke_access_token(token)
-    Authorization.objects.filter(
-        pk__in=[a.pk for a in authorizations], revoked_at__isnull=True
-    ).update(revoked_at=timezone.now())
 
 
 def session_tokens_revoke(session: object, reason: str) -> None:
@@ -46,7 +33,7 @@ def session_tokens_revoke(session: object, reason: str) -> None:
         if "offline_access" not in a.scope.split()
     ]
     with transaction.atomic():
-        _revoke_authorizations(authorizations)
+        authorizations_revoke(authorizations=authorizations)
 
 
 def user_tokens_revoke(user: object, reason: str) -> dict[str, set[str]]:
@@ -65,8 +52,8 @@ def user_tokens_revoke(user: object, reason: str) -> dict[str, set[str]]:
                 "application__client_id", flat=True
             )
         )
-        _revoke_authorizations(
-            list(Authorization.objects.filter(user=user, revoked_at__isnull=True))
+        authorizations_revoke(
+            authorizations=list(Authorization.objects.filter(user=user, revoked_at__isnull=True))
         )
         for token in AccessToken.objects.filter(user=user):
             revoke_access_token(token)

@@ -60,14 +60,19 @@ def authorization_tokens_record(
     authorization.access_token_id = access_token_id
 
 
-def _authorization_tokens_revoke(authorization: Authorization) -> None:
-    if authorization.refresh_token_family:
-        RefreshToken.revoke_family(authorization.refresh_token_family)
-    if authorization.access_token_id:
-        token = AccessToken.objects.filter(pk=authorization.access_token_id).first()
-        if token is not None:
-            revoke_access_token(token)
-    Authorization.objects.filter(pk=authorization.pk, revoked_at__isnull=True).update(
+def authorizations_revoke(*, authorizations: Iterable[Authorization]) -> None:
+    """Revoke everything these authorizations produced: their refresh-token families and
+    first access tokens, in one place for replays, logouts and "Connected apps"."""
+    revoked = []
+    for authorization in authorizations:
+        if authorization.refresh_token_family:
+            RefreshToken.revoke_family(authorization.refresh_token_family)
+        if authorization.access_token_id:
+            token = AccessToken.objects.filter(pk=authorization.access_token_id).first()
+            if token is not None:
+                revoke_access_token(token)
+        revoked.append(authorization.pk)
+    Authorization.objects.filter(pk__in=revoked, revoked_at__isnull=True).update(
         revoked_at=timezone.now()
     )
 
@@ -75,7 +80,7 @@ def _authorization_tokens_revoke(authorization: Authorization) -> None:
 def authorization_revoke_replayed(*, authorization: Authorization) -> None:
     """RFC 6749 section 4.1.2 / 10.5: a replayed code revokes what it produced."""
     with transaction.atomic():
-        _authorization_tokens_revoke(authorization)
+        authorizations_revoke(authorizations=[authorization])
     event_record(
         type="oidc.code_replayed",
         outcome=Outcome.DENIED,
@@ -111,8 +116,7 @@ def client_access_revoke(*, user: object, client: Client) -> int:
         authorizations = list(
             Authorization.objects.filter(user=user, client=client, revoked_at__isnull=True)
         )
-        for authorization in authorizations:
-            _authorization_tokens_revoke(authorization)
+        authorizations_revoke(authorizations=authorizations)
         for token in AccessToken.objects.filter(user=user, application=client):
             revoke_access_token(token)
         for refresh in RefreshToken.objects.filter(

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from apps.audit.models import Outcome
 from apps.audit.services import event_record
-from apps.common.http import client_ip, user_agent
+from apps.common.http import client_ip_address, user_agent
 from apps.sso_sessions import fanout
 from apps.sso_sessions.models import EndReason, LogoutDelivery, Participant, SignOnSession
 from apps.sso_sessions.policy import Lifetime, expiry_for
@@ -25,15 +25,6 @@ ACTIVITY_WRITE_INTERVAL = timedelta(seconds=60)
 
 def _cache_state(session: SignOnSession) -> None:
     cache.set(state_cache_key(session.sid), state_of(session).__dict__, 300)
-
-
-def _valid_ip(request: HttpRequest) -> str | None:
-    import ipaddress
-
-    try:
-        return str(ipaddress.ip_address(client_ip(request)))
-    except ValueError:
-        return None
 
 
 def session_start(
@@ -76,7 +67,7 @@ def session_start(
                 last_activity_at=now,
                 idle_expires_at=idle,
                 absolute_expires_at=absolute,
-                ip=_valid_ip(request),
+                ip=client_ip_address(request),
                 user_agent=user_agent(request),
             )
             event_record(
