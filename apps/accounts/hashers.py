@@ -10,9 +10,19 @@ Hashes imported from the legacy Node.js service are bcrypt, stored as
 ``legacy_bcrypt$<the hash exactly as the npm package wrote it>``. They verify here and,
 because this is not the first hasher, Django's ``check_password`` replaces them with
 Argon2id on the first successful sign-in.
+
+Hashes from passport-local-mongoose (PLM) are PBKDF2, stored as
+``legacy_pbkdf2_plm$<digest>$<iterations>$<keylen>$<salt>$<check>`` (see
+``LegacyPbkdf2PasswordHasher``) and upgraded the same way.
 """
 
 from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import re
+import secrets
 
 import bcrypt
 from django.contrib.auth.hashers import Argon2PasswordHasher, BasePasswordHasher, mask_hash
@@ -90,4 +100,153 @@ class LegacyBcryptPasswordHasher(BasePasswordHasher):
 
     def harden_runtime(self, password: str, encoded: str) -> None:
         # Never the preferred hasher, so there is no work-factor gap to pad out.
+        return None
+
+
+class LegacyPbkdf2PasswordHasher(BasePasswordHasher):
+    """Verifies PBKDF2 hashes written by passport-local-mongoose (PLM).
+
+    PLM stores two strings per user, ``salt`` and ``hash``. ``setPassword`` makes ``salt``
+    from ``saltlen`` random bytes written in ``encoding`` (hex by default) and then calls
+    ``crypto.pbkdf2(password, salt, iterations, keylen, digestAlgorithm)`` with that salt
+    *string*: Node turns a string salt into its UTF-8 bytes, so the key is derived from the
+    64 ASCII hex characters, not from the 32 random bytes they spell. ``hash`` is the derived
+    key in ``encoding``. PLM's defaults: 25,000 iterations, sha256, keylen 512 bytes, saltlen
+    32, hex. Older PLM versions used sha1, so the digest is part of every stored hash.
+
+    Stored form, within Django's 128-character password column::
+
+        legacy_pbkdf2_plm$<digest>$<iterations>$<keylen>$<salt>$<check>
+
+    ``<salt>`` is ``h`` + unpadded base64 of the bytes a lower-case hex salt spells (PLM's
+    default; the hex text is rebuilt to derive) or ``t`` + the salt text as-is. ``<check>``
+    is unpadded base64 of the first ``min(keylen, 16)`` bytes of the derived key. PBKDF2's
+    output is a concatenation of independent blocks, so those bytes are exactly the start of
+    PLM's 512-byte key, derived at 1/16 of the cost (sha256) and still 128 bits to match;
+    the rest of the key adds nothing to an attacker's or a verifier's certainty.
+    """
+
+    algorithm = "legacy_pbkdf2_plm"
+    digests = ("sha1", "sha256", "sha512")
+    default_digest = "sha256"
+    default_iterations = 25_000
+    default_keylen = 512
+    check_bytes = 16
+    max_iterations = 10_000_000  # a stored hash must not turn one sign-in into minutes of CPU
+    max_keylen = 4096
+    max_encoded = 128  # AbstractBaseUser.password
+    _LOWER_HEX = re.compile(r"\A(?:[0-9a-f]{2})+\Z")
+
+    def salt(self) -> str:
+        return secrets.token_hex(32)  # what PLM writes: saltlen 32, hex
+
+    @staticmethod
+    def _secret(password: str) -> bytes:
+        # Node encodes a string password as UTF-8, a lone surrogate as U+FFFD.
+        return password.encode("utf-8", "surrogatepass").decode("utf-8", "replace").encode()
+
+    @classmethod
+    def derive(cls, password: str, salt: str, digest: str, iterations: int, length: int) -> bytes:
+        """The first ``length`` bytes of PLM's derived key (salt: the text PLM stored)."""
+        return hashlib.pbkdf2_hmac(
+            digest, cls._secret(password), salt.encode("utf-8"), iterations, length
+        )
+
+    def encode(
+        self,
+        password: str,
+        salt: str,
+        *,
+        digest: str | None = None,
+        iterations: int | None = None,
+        keylen: int | None = None,
+    ) -> str:
+        digest = digest or self.default_digest
+        iterations = iterations or self.default_iterations
+        keylen = keylen or self.default_keylen
+        key = self.derive(password, salt, digest, iterations, min(keylen, self.check_bytes))
+        return self.format(digest=digest, iterations=iterations, keylen=keylen, salt=salt, key=key)
+
+    @staticmethod
+    def _b64(data: bytes) -> str:
+        return base64.b64encode(data).decode("ascii").rstrip("=")
+
+    @staticmethod
+    def _unb64(text: str) -> bytes:
+        return base64.b64decode(text + "=" * (-len(text) % 4), validate=True)
+
+    @classmethod
+    def format(cls, *, digest: str, iterations: int, keylen: int, salt: str, key: bytes) -> str:
+        """Encode PLM's salt text and (at least the start of) its derived key."""
+        if "$" in salt:
+            raise ValueError("a PBKDF2 salt with $ cannot be stored")
+        stored_salt = (
+            "h" + cls._b64(bytes.fromhex(salt)) if cls._LOWER_HEX.match(salt) else "t" + salt
+        )
+        check = cls._b64(key[: min(keylen, cls.check_bytes)])
+        return f"{cls.algorithm}${digest}${iterations}${keylen}${stored_salt}${check}"
+
+    @classmethod
+    def parse(cls, encoded: str) -> dict | None:
+        """The parts of a stored hash, or None when it is not one this hasher can check."""
+        parts = encoded.split("$")
+        if len(parts) != 6 or parts[0] != cls.algorithm:
+            return None
+        _, digest, iterations, keylen, stored_salt, check = parts
+        if digest not in cls.digests or not iterations.isdigit() or not keylen.isdigit():
+            return None
+        iterations_n, keylen_n = int(iterations), int(keylen)
+        if not (0 < iterations_n <= cls.max_iterations and 0 < keylen_n <= cls.max_keylen):
+            return None
+        try:
+            if stored_salt.startswith("h"):
+                salt = cls._unb64(stored_salt[1:]).hex()
+            elif stored_salt.startswith("t"):
+                salt = stored_salt[1:]
+            else:
+                return None
+            key = cls._unb64(check)
+        except (ValueError, binascii.Error):
+            return None
+        if not salt or len(key) != min(keylen_n, cls.check_bytes):
+            return None
+        return {
+            "algorithm": cls.algorithm,
+            "digest": digest,
+            "iterations": iterations_n,
+            "keylen": keylen_n,
+            "salt": salt,
+            "key": key,
+        }
+
+    def decode(self, encoded: str) -> dict:
+        decoded = self.parse(encoded)
+        if decoded is None:
+            raise ValueError("not a legacy_pbkdf2_plm hash")
+        return decoded
+
+    def verify(self, password: str, encoded: str) -> bool:
+        decoded = self.parse(encoded)
+        if decoded is None:
+            return False
+        candidate = self.derive(
+            password, decoded["salt"], decoded["digest"], decoded["iterations"], len(decoded["key"])
+        )
+        return constant_time_compare(candidate, decoded["key"])
+
+    def safe_summary(self, encoded: str) -> dict:
+        decoded = self.decode(encoded)
+        return {
+            _("algorithm"): decoded["algorithm"],
+            _("digest"): decoded["digest"],
+            _("iterations"): decoded["iterations"],
+            _("key length"): decoded["keylen"],
+            _("salt"): mask_hash(decoded["salt"]),
+            _("hash"): mask_hash(decoded["key"].hex()),
+        }
+
+    def must_update(self, encoded: str) -> bool:
+        return True
+
+    def harden_runtime(self, password: str, encoded: str) -> None:
         return None

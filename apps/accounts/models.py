@@ -56,6 +56,14 @@ class User(AbstractBaseUser, PermissionsMixin):
     family_name = models.CharField(max_length=150, blank=True)
     display_name = models.CharField(max_length=255, blank=True)
     is_active = models.BooleanField(default=True)
+    external_id = models.CharField(
+        max_length=255,
+        unique=True,
+        null=True,
+        blank=True,
+        default=None,
+        help_text="The account's id in the system it was imported from (e.g. a legacy user id).",
+    )
     is_staff = models.BooleanField(default=False, help_text="May sign in to the admin site.")
     date_joined = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)

@@ -19,6 +19,11 @@ DEFAULTS: dict[str, Any] = {
     # attempts wait base_delay * 2**(failures - threshold) seconds, capped at max_delay.
     "SIGNIN_THROTTLE_ACCOUNT": {"threshold": 5, "base_delay": 30, "max_delay": 900, "window": 3600},
     "SIGNIN_THROTTLE_IP": {"threshold": 50, "base_delay": 30, "max_delay": 900, "window": 3600},
+    # Password-reset requests, per submitted email and per client IP (same policy shape).
+    "PASSWORD_RESET_THROTTLE": {
+        "email": {"threshold": 3, "base_delay": 60, "max_delay": 3600, "window": 3600},
+        "ip": {"threshold": 20, "base_delay": 60, "max_delay": 3600, "window": 3600},
+    },
     # Whether `manage.py keyway_demo_data` may create demo accounts (local settings only).
     "DEMO_DATA_ALLOWED": False,
     # Fernet keys (newest first) encrypting private keys at rest; empty derives one from

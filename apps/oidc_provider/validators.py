@@ -9,11 +9,14 @@ and fewer queries on the token path (the grant is loaded once per request, not s
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import logging
 import time
 from typing import Any
+from urllib.parse import unquote_plus
 
+from django.conf import settings
 from oauth2_provider.models import get_access_token_model, get_grant_model
 from oauth2_provider.oauth2_validators import OAuth2Validator
 from oauth2_provider.settings import oauth2_settings
@@ -21,6 +24,7 @@ from oauthlib.common import Request
 from oauthlib.oauth2.rfc6749 import errors
 
 from apps.oidc_provider import keys, selectors, services
+from apps.oidc_provider.import_services import client_secret_upgrade, secret_hash_algorithm
 from apps.oidc_provider.models import TokenEndpointAuthMethod
 from apps.oidc_provider.protocol.claims import claims_for_scopes
 from apps.sso_sessions.models import ParticipantKind
@@ -51,10 +55,28 @@ class KeywayValidator(OAuth2Validator):
             return False
         registered = request.client.token_endpoint_auth_method
         if registered == TokenEndpointAuthMethod.CLIENT_SECRET_BASIC:
-            return used_basic
-        if registered == TokenEndpointAuthMethod.CLIENT_SECRET_POST:
-            return not used_basic
-        return False  # "none": a public client has no secret to present
+            authenticated = used_basic
+        elif registered == TokenEndpointAuthMethod.CLIENT_SECRET_POST:
+            authenticated = not used_basic
+        else:
+            return False  # "none": a public client has no secret to present
+        if authenticated and secret_hash_algorithm(request.client.client_secret) != (
+            "keyway_client_secret"
+        ):
+            # An imported legacy bcrypt hash (~75 ms per check): re-hash the secret just
+            # verified with the fast hasher (import_services.client_secret_upgrade).
+            client_secret_upgrade(
+                client=request.client, plaintext=self._presented_secret(request, used_basic)
+            )
+        return authenticated
+
+    def _presented_secret(self, request: Request, used_basic: bool) -> str:
+        """The secret DOT just verified (decoded from Basic exactly as DOT does)."""
+        if not used_basic:
+            return request.client_secret
+        raw = base64.b64decode(self._extract_basic_auth(request))
+        decoded = raw.decode(getattr(request, "encoding", None) or settings.DEFAULT_CHARSET)
+        return unquote_plus(decoded.split(":", 1)[1])
 
     # --- Scopes: RFC 6749 section 3.3 ------------------------------------------------------
     def validate_scopes(

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import dj_database_url
 
-from config.env import env_int, env_list, env_str
+from config.env import env_bool, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -135,6 +135,7 @@ LOGIN_REDIRECT_URL = "accounts:home"
 PASSWORD_HASHERS = [
     "apps.accounts.hashers.KeywayArgon2PasswordHasher",
     "apps.accounts.hashers.LegacyBcryptPasswordHasher",
+    "apps.accounts.hashers.LegacyPbkdf2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
     # Only for client secrets (high-entropy, generated): see apps/oidc_provider/hashers.py.
     "apps.oidc_provider.hashers.ClientSecretHasher",
@@ -148,6 +149,18 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# --- Email (password-reset links) -------------------------------------------------------
+# The console backend prints mail to the log: fine for `make run`, not for a deployment.
+EMAIL_BACKEND = env_str("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env_str("DJANGO_EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("DJANGO_EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("DJANGO_EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_str("DJANGO_EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("DJANGO_EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = 10  # seconds: a stuck mail server must not hold a worker forever
+DEFAULT_FROM_EMAIL = env_str("DJANGO_DEFAULT_FROM_EMAIL", "Keyway <no-reply@localhost>")
+PASSWORD_RESET_TIMEOUT = 3600  # seconds a reset link works (it also dies once used)
 
 # --- Request limits ----------------------------------------------------------------------
 DATA_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
@@ -259,6 +272,10 @@ KEYWAY = {
         "base_delay": 30,
         "max_delay": 900,
         "window": 3600,
+    },
+    "PASSWORD_RESET_THROTTLE": {
+        "email": {"threshold": 3, "base_delay": 60, "max_delay": 3600, "window": 3600},
+        "ip": {"threshold": 20, "base_delay": 60, "max_delay": 3600, "window": 3600},
     },
     "DEMO_DATA_ALLOWED": False,
     # Fernet keys (comma-separated, newest first) that encrypt private signing keys at rest.

@@ -1,0 +1,1 @@
+"""Readers for files exported by the systems Keyway replaces (parsing and validation only)."""
