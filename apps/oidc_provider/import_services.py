@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -281,8 +282,14 @@ def _update(client: Client, record: LegacyClient, *, dry_run: bool) -> RecordRes
     return result
 
 
-def clients_import(*, parsed: ParsedFile, dry_run: bool = False) -> ImportResult:
-    """Create or update every good record of ``parsed`` in one transaction."""
+def clients_import(
+    *,
+    parsed: ParsedFile,
+    dry_run: bool = False,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> ImportResult:
+    """Create or update every good record of ``parsed`` in one transaction.
+    ``on_progress(done, total)`` is called after each record."""
     results = [
         RecordResult(r.position, r.client_id, REJECTED, reasons=list(r.reasons))
         for r in parsed.rejected
@@ -309,6 +316,8 @@ def clients_import(*, parsed: ParsedFile, dry_run: bool = False) -> ImportResult
                 else:
                     result = _update(client, record, dry_run=dry_run)
             results.append(result)
+            if on_progress is not None:
+                on_progress(len(results) - len(parsed.rejected), len(parsed.records))
         if dry_run:
             transaction.set_rollback(True)
     results.sort(key=lambda r: r.position.index)

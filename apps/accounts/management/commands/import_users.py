@@ -33,35 +33,24 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from apps.accounts.hashers import LegacyPbkdf2PasswordHasher as PLM
 from apps.accounts.import_services import BATCH_SIZE, ImportSummary, users_import
 from apps.accounts.importers.users import FORMATS, Pbkdf2Defaults, Rejected, records_parse
+from apps.common.progress import ProgressBar
 
 
 class Progress:
-    """A one-line progress bar on stderr, by bytes read; silent when stderr is not a tty
-    unless forced."""
+    """Progress by bytes read from the export, with the record rate."""
 
     def __init__(self, stream: IO[bytes], total: int, out: IO[str], enabled: bool) -> None:
-        self.stream, self.total, self.out, self.enabled = stream, max(total, 1), out, enabled
-        self.started = time.monotonic()
-        self.last = 0.0
+        self.stream, self.total = stream, max(total, 1)
+        self.bar = ProgressBar(out, enabled=enabled)
 
     def update(self, summary: ImportSummary, *, final: bool = False) -> None:
-        now = time.monotonic()
-        if not self.enabled or (not final and now - self.last < 0.2):
-            return
-        self.last = now
         try:
             done = self.total if final else min(self.stream.tell(), self.total)
         except (OSError, ValueError):
             done = 0
-        fraction = done / self.total
-        bar = "#" * int(fraction * 30)
         records = summary.created + summary.updated + summary.unchanged + summary.rejected
-        rate = records / max(now - self.started, 1e-6)
-        self.out.write(
-            f"\r[{bar:<30}] {fraction:6.1%} {records:,} records ({rate:,.0f}/s)"
-            + ("\n" if final else "")
-        )
-        self.out.flush()
+        rate = records / self.bar.elapsed()
+        self.bar.show(done / self.total, f"{records:,} records ({rate:,.0f}/s)", final=final)
 
 
 def _positive(value: str) -> int:

@@ -22,6 +22,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from apps.common.progress import ProgressBar
 from apps.oidc_provider.import_services import REJECTED, STATUSES, clients_import
 from apps.oidc_provider.importers.clients import ClientFileError, parse_clients
 
@@ -51,7 +52,12 @@ class Command(BaseCommand):
         except ClientFileError as exc:
             raise CommandError(f"{path}: {exc} Nothing was imported.") from exc
 
-        result = clients_import(parsed=parsed, dry_run=options["dry_run"])
+        bar = ProgressBar(sys.stderr, enabled=sys.stderr.isatty())
+
+        def progress(done: int, total: int) -> None:
+            bar.show(done / max(total, 1), f"{done}/{total} clients", final=done == total)
+
+        result = clients_import(parsed=parsed, dry_run=options["dry_run"], on_progress=progress)
 
         write = self.stdout.write
         for record in result.records:
