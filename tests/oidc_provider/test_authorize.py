@@ -285,3 +285,25 @@ def test_forged_or_foreign_id_token_hint_is_invalid_request(flow, make_client, s
     other = Flow(signed_in, make_client(name="Other"))
     # A hint issued to another client is not a hint for this one.
     assert _error(other.authorize(id_token_hint=hint))["error"] == "invalid_request"
+
+
+def test_a_logout_token_is_not_accepted_as_id_token_hint(flow, user):
+    import time
+
+    from apps.oidc_provider.keys import jwt_sign
+
+    flow.get_code()
+    logout_token = jwt_sign(
+        claims={
+            "iss": "http://testserver",
+            "aud": flow.rp.client_id,
+            "sub": str(user.subject),
+            "iat": int(time.time()),
+            "exp": int(time.time()) + 120,
+            "jti": "j",
+            "events": {"http://schemas.openid.net/event/backchannel-logout": {}},
+        },
+        algorithm="RS256",
+        typ="logout+jwt",
+    )
+    assert _error(flow.authorize(id_token_hint=logout_token))["error"] == "invalid_request"

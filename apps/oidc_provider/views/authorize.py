@@ -129,6 +129,8 @@ def _hint_subject(token: str, client_id: str) -> str | None:
     claims = keys.jwt_verify(token=token, verify_exp=False)
     audience = claims.get("aud")
     audiences = audience if isinstance(audience, list) else [audience]
+    if "events" in claims:  # a logout token (Back-Channel Logout 1.0 2.4), not an ID token
+        raise ValueError("id_token_hint is a logout token")
     if claims.get("iss") != issuer() or client_id not in audiences or not claims.get("sub"):
         raise ValueError("id_token_hint was not issued by Keyway to this client")
     return str(claims["sub"])
