@@ -12,7 +12,7 @@ from django.http import HttpRequest
 
 from apps.accounts.authn import ACR_PASSWORD, AMR_PASSWORD, SESSION_KEY, AuthContext
 from apps.accounts.models import User
-from apps.accounts.throttling import account_throttle, ip_throttle
+from apps.accounts.throttling import account_throttle, ip_throttle, retry_after
 from apps.audit.models import Outcome
 from apps.audit.services import event_record
 from apps.common.http import client_ip
@@ -58,16 +58,16 @@ def user_authenticate(*, request: HttpRequest, email: str, password: str) -> Sig
     ip_key = client_ip(request)
     by_account, by_ip = account_throttle(), ip_throttle()
 
-    retry_after = max(by_account.retry_after(account_key), by_ip.retry_after(ip_key))
-    if retry_after:
+    wait = retry_after((by_account, account_key), (by_ip, ip_key))
+    if wait:
         event_record(
             type="signin",
             outcome=Outcome.DENIED,
             request=request,
             actor_email=account_key,
-            data={"reason": "throttled", "retry_after": retry_after},
+            data={"reason": "throttled", "retry_after": wait},
         )
-        return SignInAttempt(user=None, retry_after=retry_after)
+        return SignInAttempt(user=None, retry_after=wait)
 
     user = auth.authenticate(request, username=email, password=password)
     if user is None:

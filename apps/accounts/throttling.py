@@ -66,6 +66,11 @@ class Throttle:
         cache.delete_many([key, key + ":lock"])
 
 
+def retry_after(*checks: tuple[Throttle, str]) -> int:
+    """The longest wait any of these (throttle, key) pairs imposes; 0 when none does."""
+    return max((throttle.retry_after(key) for throttle, key in checks), default=0)
+
+
 def account_throttle() -> Throttle:
     return Throttle("account", ThrottlePolicy(**keyway_settings.SIGNIN_THROTTLE_ACCOUNT))
 

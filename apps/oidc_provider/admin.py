@@ -30,6 +30,7 @@ from apps.oidc_provider.models import (
     Client,
     SigningKey,
     TokenEndpointAuthMethod,
+    default_auth_method,
 )
 
 # --- Clients -------------------------------------------------------------------------------
@@ -159,11 +160,7 @@ class ClientForm(forms.ModelForm):
         if "token_endpoint_auth_method" in self.fields and not cleaned.get(
             "token_endpoint_auth_method"
         ):
-            cleaned["token_endpoint_auth_method"] = (
-                TokenEndpointAuthMethod.NONE
-                if client_type == Client.CLIENT_PUBLIC
-                else TokenEndpointAuthMethod.CLIENT_SECRET_BASIC
-            )
+            cleaned["token_endpoint_auth_method"] = default_auth_method(client_type)
         # The rules client_create adds to Client.clean(): checked here too, so that the
         # service called on save cannot fail after the form said yes.
         problems = client_services.client_metadata_errors(

@@ -36,7 +36,7 @@ from apps.oidc_provider.models import (
     GRANT_REFRESH_TOKEN,
     Client,
     SigningAlgorithm,
-    TokenEndpointAuthMethod,
+    default_auth_method,
 )
 
 # Public clients may refresh too: they prove possession with PKCE at the code exchange and
@@ -179,11 +179,7 @@ def client_create(
     """
     is_public = client_type == Client.CLIENT_PUBLIC
     if token_endpoint_auth_method is None:
-        token_endpoint_auth_method = (
-            TokenEndpointAuthMethod.NONE
-            if is_public
-            else TokenEndpointAuthMethod.CLIENT_SECRET_BASIC
-        )
+        token_endpoint_auth_method = default_auth_method(client_type)
     grant_types = _unique(DEFAULT_GRANT_TYPES if grant_types is None else grant_types)
     scopes = _unique(DEFAULT_SCOPES if scopes is None else scopes)
     redirect_uris = _unique(redirect_uris)

@@ -60,6 +60,13 @@ class TokenEndpointAuthMethod(models.TextChoices):
     NONE = "none"
 
 
+def default_auth_method(client_type: str) -> str:
+    """RFC 7591 section 2: ``client_secret_basic`` unless the client has no secret."""
+    if client_type == AbstractApplication.CLIENT_PUBLIC:
+        return TokenEndpointAuthMethod.NONE
+    return TokenEndpointAuthMethod.CLIENT_SECRET_BASIC
+
+
 class SigningAlgorithm(models.TextChoices):
     RS256 = "RS256"
     ES256 = "ES256"

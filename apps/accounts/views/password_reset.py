@@ -45,6 +45,7 @@ from apps.accounts.forms import PASSWORD_MAX_LENGTH
 from apps.accounts.models import User
 from apps.accounts.selectors import user_get_by_subject
 from apps.accounts.throttling import Throttle, ThrottlePolicy, account_throttle
+from apps.accounts.throttling import retry_after as throttle_retry_after
 from apps.audit.models import Outcome
 from apps.audit.services import event_record
 from apps.common.conf import keyway_settings
@@ -166,7 +167,7 @@ def password_reset_request(request: HttpRequest) -> HttpResponse:
     email_key = form.cleaned_data["email"].strip().lower()
     ip_key = client_ip(request)
     by_email, by_ip = reset_throttles()
-    retry_after = max(by_email.retry_after(email_key), by_ip.retry_after(ip_key))
+    retry_after = throttle_retry_after((by_email, email_key), (by_ip, ip_key))
     if retry_after:
         event_record(
             type="password_reset.requested",

@@ -30,6 +30,7 @@ from apps.oidc_provider.models import (
     GRANT_REFRESH_TOKEN,
     Client,
     TokenEndpointAuthMethod,
+    default_auth_method,
     redirect_uri_problem,
 )
 
@@ -347,11 +348,7 @@ def _record(position: Position, raw: Any) -> LegacyClient | Rejected:
         reasons.append(f"client_type must be 'confidential' or 'public', not {client_type!r}")
     is_public = client_type == Client.CLIENT_PUBLIC
     if method is None:
-        method = (
-            TokenEndpointAuthMethod.NONE
-            if is_public
-            else TokenEndpointAuthMethod.CLIENT_SECRET_BASIC
-        )
+        method = default_auth_method(client_type)
 
     plaintext, hashed = raw.get("client_secret"), raw.get("client_secret_hash")
     secret_plaintext = secret_hash = None
