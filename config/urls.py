@@ -8,6 +8,9 @@ urlpatterns = [
     path("", include("apps.accounts.urls")),
     path("", include("apps.oidc_provider.urls")),
     path("", include("apps.sso_sessions.urls")),
+    path("", include("apps.saml_idp.urls")),
+    path("", include("apps.federation.urls")),
+    path("", include("apps.policies.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -13,6 +13,7 @@ class EndReason(models.TextChoices):
     ADMIN = "admin", "Ended by an administrator"
     UNIVERSAL_LOGOUT = "universal_logout", "Universal logout"
     GLOBAL_TOKEN_REVOCATION = "global_token_revocation", "Revoked by an upstream provider"
+    UPSTREAM_LOGOUT = "upstream_logout", "Signed out by the upstream identity provider"
     IDLE_TIMEOUT = "idle_timeout", "Idle timeout"
     ABSOLUTE_TIMEOUT = "absolute_timeout", "Maximum lifetime reached"
     REPLACED = "replaced", "Replaced by a new sign-in"

@@ -27,6 +27,10 @@ INSTALLED_APPS = [
     "apps.accounts",
     "apps.oidc_provider",
     "apps.sso_sessions",
+    "apps.saml_idp",
+    "apps.federation",
+    "apps.policies",
+    "apps.siteminder_import",
 ]
 
 MIDDLEWARE = [
