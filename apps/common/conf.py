@@ -48,6 +48,13 @@ DEFAULTS: dict[str, Any] = {
     "LOGOUT_DELIVERY_TIMEOUT": 5,
     # Clients (client_ids) allowed to call the Global Token Revocation endpoint.
     "GLOBAL_TOKEN_REVOCATION_CLIENTS": [],
+    # Federation (upstream IdPs): clock skew allowed on SAML assertions and upstream ID
+    # tokens (at most 300: python3-saml's own bound), how long a sign-in at the upstream
+    # may take, the timeout of calls to upstreams, and how often URL metadata is re-read.
+    "FEDERATION_CLOCK_SKEW": 120,
+    "FEDERATION_REQUEST_TTL": 600,
+    "FEDERATION_HTTP_TIMEOUT": 5,
+    "FEDERATION_METADATA_REFRESH_SECONDS": 6 * 3600,
 }
 
 

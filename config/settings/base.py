@@ -126,6 +126,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "sso_sessions.logout_deliveries_resume",
         "schedule": 300.0,
     },
+    # Upstream SAML IdPs registered by metadata URL: re-read those older than
+    # KEYWAY["FEDERATION_METADATA_REFRESH_SECONDS"] (certificate rollover).
+    "federation-metadata-refresh": {
+        "task": "federation.saml_metadata_refresh_all",
+        "schedule": 3600.0,
+    },
 }
 
 # --- Accounts and passwords --------------------------------------------------------------
@@ -295,4 +301,8 @@ KEYWAY = {
     "LOGOUT_DELIVERY_RETRY_DELAY": 10,
     "LOGOUT_DELIVERY_TIMEOUT": 5,
     "GLOBAL_TOKEN_REVOCATION_CLIENTS": env_list("KEYWAY_GLOBAL_TOKEN_REVOCATION_CLIENTS"),
+    "FEDERATION_CLOCK_SKEW": env_int("KEYWAY_FEDERATION_CLOCK_SKEW", 120),
+    "FEDERATION_REQUEST_TTL": 600,
+    "FEDERATION_HTTP_TIMEOUT": 5,
+    "FEDERATION_METADATA_REFRESH_SECONDS": 6 * 3600,
 }
