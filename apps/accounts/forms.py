@@ -13,8 +13,11 @@ class SignInForm(forms.Form):
         max_length=254,
         widget=forms.EmailInput(attrs={"autocomplete": "username", "autofocus": True}),
     )
+    # Not required by the form: an email whose domain signs in at an upstream identity
+    # provider (home-realm discovery) needs none; the view asks for it otherwise.
     password = forms.CharField(
         max_length=PASSWORD_MAX_LENGTH,
+        required=False,
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )

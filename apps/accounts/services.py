@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import auth
+from django.contrib.auth.models import Group
 from django.db import transaction
 from django.http import HttpRequest
 
@@ -93,12 +94,31 @@ def user_sign_in(*, request: HttpRequest, user: User) -> AuthContext:
     The sign-on session (``apps.sso_sessions``) is started or, when the same person signs
     in again in this browser, renewed with a new ``auth_time`` and the same ``sid``.
     """
+    return _sign_in(request=request, user=user, amr=[AMR_PASSWORD], acr=ACR_PASSWORD)
+
+
+def user_sign_in_federated(
+    *, request: HttpRequest, user: User, amr: list[str], acr: str, source: str
+) -> AuthContext:
+    """As :func:`user_sign_in`, for a person an upstream identity provider vouched for:
+    ``amr`` starts with ``fed`` and ``acr`` is what the source maps the upstream's to."""
+    return _sign_in(request=request, user=user, amr=amr, acr=acr, audit_data={"source": source})
+
+
+def _sign_in(
+    *,
+    request: HttpRequest,
+    user: User,
+    amr: list[str],
+    acr: str,
+    audit_data: dict[str, Any] | None = None,
+) -> AuthContext:
     previous = AuthContext.from_session(request.session.get(SESSION_KEY))
     session = session_start(
         request=request,
         user=user,
-        amr=[AMR_PASSWORD],
-        acr=ACR_PASSWORD,
+        amr=amr,
+        acr=acr,
         current_sid=previous.sid if previous else None,
     )
     auth.login(request, user, backend="django.contrib.auth.backends.ModelBackend")
@@ -116,9 +136,32 @@ def user_sign_in(*, request: HttpRequest, user: User) -> AuthContext:
         request=request,
         actor_subject=user.subject,
         actor_email=user.email,
-        data={"sid": context.sid, "amr": list(context.amr)},
+        data={"sid": context.sid, "amr": list(context.amr), **(audit_data or {})},
     )
     return context
+
+
+def user_profile_update(*, user: User, fields: dict[str, str]) -> User:
+    """Write the given profile fields, only those that changed."""
+    changed = [name for name, value in fields.items() if getattr(user, name) != value]
+    for name in changed:
+        setattr(user, name, fields[name])
+    if changed:
+        user.save(update_fields=[*changed, "updated_at"])
+    return user
+
+
+def user_groups_update(*, user: User, add: list[str], remove: list[str]) -> None:
+    """Join the groups in ``add`` (created when missing) and leave those in ``remove``."""
+    with transaction.atomic():
+        if remove:
+            user.groups.remove(*Group.objects.filter(name__in=remove))
+        if add:
+            existing = set(Group.objects.filter(name__in=add).values_list("name", flat=True))
+            Group.objects.bulk_create(
+                [Group(name=name) for name in add if name not in existing], ignore_conflicts=True
+            )
+            user.groups.add(*Group.objects.filter(name__in=add))
 
 
 def user_sign_out(*, request: HttpRequest, reason: str = EndReason.SIGN_OUT) -> None:

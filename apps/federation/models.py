@@ -21,8 +21,9 @@ class LinkRule(models.TextChoices):
     """
 
     NEVER = "never", "Never: a clashing email is refused"
-    VERIFIED_EMAIL = "verified_email", (
-        "A verified email (in the source's domains, when it has any) links to the account"
+    VERIFIED_EMAIL = (
+        "verified_email",
+        ("A verified email (in the source's domains, when it has any) links to the account"),
     )
 
 
@@ -83,7 +84,9 @@ class Source(models.Model):
 
     def clean(self) -> None:
         super().clean()
-        self.domains = sorted({str(d).strip().lower() for d in self.domains or [] if str(d).strip()})
+        self.domains = sorted(
+            {str(d).strip().lower() for d in self.domains or [] if str(d).strip()}
+        )
         if self.kind == SourceKind.SAML and not (self.idp_entity_id and self.idp_sso_url):
             raise ValidationError("A SAML source needs IdP metadata (entity id and SSO URL).")
         if self.kind == SourceKind.OIDC and not (self.discovery_url and self.client_id):
@@ -132,3 +135,6 @@ class UpstreamSession(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["source", "subject"])]
+
+    def __str__(self) -> str:
+        return f"{self.source.slug}:{self.subject} ({self.sid})"

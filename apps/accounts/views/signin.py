@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from django import forms
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render, resolve_url
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
@@ -12,7 +15,8 @@ from django.views.decorators.http import require_http_methods
 from apps.accounts.forms import SignInForm
 from apps.accounts.redirects import next_url_safe
 from apps.accounts.services import user_authenticate, user_sign_in
-from apps.common.csp import form_action_allow_for_next
+from apps.common.csp import form_action_allow, form_action_allow_for_next
+from apps.federation.selectors import source_for_email, source_origins, sources_enabled
 
 INVALID_CREDENTIALS = "The email address or password is incorrect."
 
@@ -23,8 +27,21 @@ def _throttled_message(seconds: int) -> str:
 
 
 def _page(request: HttpRequest, form: SignInForm, next_url: str, status: int = 200) -> HttpResponse:
-    response = render(request, "accounts/signin.html", {"form": form}, status=status)
+    providers = [
+        {"name": source.name, "url": _federation_start_url(source.slug, next_url)}
+        for source in sources_enabled()
+    ]
+    response = render(
+        request, "accounts/signin.html", {"form": form, "providers": providers}, status=status
+    )
+    # Home-realm discovery redirects a submitted form to an upstream identity provider.
+    form_action_allow(response, source_origins())
     return form_action_allow_for_next(response, next_url)
+
+
+def _federation_start_url(slug: str, next_url: str) -> str:
+    query = f"?{urlencode({'next': next_url})}" if next_url else ""
+    return f"{reverse('federation:start', args=[slug])}{query}"
 
 
 @sensitive_post_parameters("password")
@@ -47,6 +64,14 @@ def signin(request: HttpRequest) -> HttpResponse:
         return _page(request, form, fallback, status=400)
 
     data = form.cleaned_data
+    # Home-realm discovery: people of a federated domain sign in at their own provider.
+    source = source_for_email(email=data["email"])
+    if source is not None:
+        return HttpResponseRedirect(_federation_start_url(source.slug, data["next"]))
+    if not data["password"]:
+        form.add_error("password", forms.Field.default_error_messages["required"])
+        return _page(request, form, fallback, status=400)
+
     attempt = user_authenticate(request=request, email=data["email"], password=data["password"])
     if attempt.throttled:
         form.add_error(None, _throttled_message(attempt.retry_after))
