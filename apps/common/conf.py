@@ -48,6 +48,9 @@ DEFAULTS: dict[str, Any] = {
     "LOGOUT_DELIVERY_TIMEOUT": 5,
     # Clients (client_ids) allowed to call the Global Token Revocation endpoint.
     "GLOBAL_TOKEN_REVOCATION_CLIENTS": [],
+    # SiteMinder authentication-scheme protection levels → acr: [[minimum level, acr], ...]
+    # (the highest threshold at or below a realm's scheme level wins).
+    "POLICY_ACR_BY_LEVEL": [[0, "urn:keyway:acr:password"], [10, "urn:keyway:acr:mfa"]],
     # Federation (upstream IdPs): clock skew allowed on SAML assertions and upstream ID
     # tokens (at most 300: python3-saml's own bound), how long a sign-in at the upstream
     # may take, the timeout of calls to upstreams, and how often URL metadata is re-read.

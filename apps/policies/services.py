@@ -1,15 +1,182 @@
 """Policy writes. Every change to the store bumps the snapshot version once the
-transaction commits, so each process rebuilds its cached snapshot on its next decision."""
+transaction commits, so each process rebuilds its cached snapshot on its next decision.
+
+``policy_store_sync`` brings a desired state (a ``StorePlan`` keyed by source XIDs, as
+the SiteMinder importer builds it) into the store: create what is new, update what
+changed, leave the rest alone, and report — or with ``prune`` delete — imported objects
+the plan no longer has. Objects created in Keyway (no source XID) are never touched.
+"""
 
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass, field
+from typing import Any
 
 from django.core.cache import cache
-from django.db import transaction
+from django.db import models, transaction
 
+from apps.policies.models import (
+    Application,
+    Policy,
+    PolicyRule,
+    PolicySubject,
+    Realm,
+    Response,
+    ResponseEntry,
+    Rule,
+)
 from apps.policies.selectors import VERSION_KEY
+
+# Kinds in dependency order, with their model and which fields are links (to other kinds).
+KINDS: dict[str, tuple[type[models.Model], dict[str, str]]] = {
+    "applications": (Application, {}),
+    "realms": (Realm, {"application": "applications", "parent": "realms"}),
+    "rules": (Rule, {"realm": "realms"}),
+    "responses": (Response, {}),
+    "response_entries": (ResponseEntry, {"response": "responses"}),
+    "policies": (Policy, {}),
+    "policy_subjects": (PolicySubject, {"policy": "policies"}),
+    "policy_rules": (PolicyRule, {"policy": "policies", "rule": "rules", "response": "responses"}),
+}
+BATCH = 2000
 
 
 def policies_version_bump() -> None:
     transaction.on_commit(lambda: cache.set(VERSION_KEY, uuid.uuid4().hex, timeout=None))
+
+
+@dataclass
+class StorePlan:
+    """Desired objects per kind: ``{kind: {xid: {field: value}}}``; link fields hold XIDs."""
+
+    rows: dict[str, dict[str, dict[str, Any]]] = field(
+        default_factory=lambda: {kind: {} for kind in KINDS}
+    )
+
+    def add(self, table: str, xid: str, /, **fields: Any) -> None:
+        self.rows[table][xid] = fields
+
+
+@dataclass(frozen=True)
+class Change:
+    kind: str
+    xid: str
+    name: str
+    action: str  # "create" | "update" | "gone" | "remove"
+    fields: dict[str, list[Any]] = field(default_factory=dict)  # field: [old, new]
+
+
+@dataclass
+class SyncResult:
+    counts: dict[str, dict[str, int]] = field(default_factory=dict)
+    changes: list[Change] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return any(c.action != "gone" for c in self.changes)
+
+
+def _existing(
+    model: type[models.Model], kind: str, links: dict[str, str], xid_of: dict
+) -> dict[str, dict]:
+    """Imported rows as ``{xid: fields}``, link fields translated to XIDs."""
+    raw = list(model.objects.exclude(source_xid=None).values())
+    own = {row["id"]: row["source_xid"] for row in raw}
+    rows: dict[str, dict] = {}
+    for row in raw:
+        fields = {k: v for k, v in row.items() if k not in ("id", "source_xid")}
+        for link, target in links.items():
+            fields[link] = (own if target == kind else xid_of[target]).get(fields.pop(f"{link}_id"))
+        rows[row["source_xid"]] = {"id": row["id"], **fields}
+    return rows
+
+
+def policy_store_sync(*, plan: StorePlan, prune: bool, dry_run: bool) -> SyncResult:
+    """Apply ``plan`` in one transaction (nothing at all with ``dry_run``)."""
+    result = SyncResult()
+    with transaction.atomic():
+        _sync(plan, prune=prune, dry_run=dry_run, result=result)
+        if dry_run:
+            transaction.set_rollback(True)
+        elif result.changed:
+            policies_version_bump()
+    return result
+
+
+def _sync(plan: StorePlan, *, prune: bool, dry_run: bool, result: SyncResult) -> None:
+    xid_of: dict[str, dict[int, str]] = {}  # kind: {pk: xid}
+    pk_of: dict[str, dict[str, int]] = {}  # kind: {xid: pk}
+    gone: list[tuple[str, list[int]]] = []
+    for kind, (model, links) in KINDS.items():
+        existing = _existing(model, kind, links, xid_of)
+        desired = plan.rows[kind]
+        counts = dict.fromkeys(("create", "update", "unchanged", "gone"), 0)
+        creates, updates = [], []
+        for xid, fields in desired.items():
+            old = existing.get(xid)
+            if old is None:
+                creates.append((xid, fields))
+                result.changes.append(Change(kind, xid, str(fields.get("name", "")), "create"))
+                continue
+            diff = {k: [old.get(k), v] for k, v in fields.items() if old.get(k) != v}
+            if diff:
+                updates.append((old["id"], fields))
+                result.changes.append(Change(kind, xid, str(fields.get("name")), "update", diff))
+            counts["update" if diff else "unchanged"] += 1
+        counts["create"] = len(creates)
+        stale = [(xid, row) for xid, row in existing.items() if xid not in desired]
+        for xid, row in stale:
+            action = "remove" if prune else "gone"
+            result.changes.append(Change(kind, xid, str(row.get("name", "")), action))
+        counts["gone"] = len(stale)
+        result.counts[kind] = counts
+        pk_of[kind] = {xid: row["id"] for xid, row in existing.items()}
+        if not dry_run:
+            _write(model, kind, links, creates, updates, pk_of)
+        xid_of[kind] = {pk: xid for xid, pk in pk_of[kind].items()}
+        if prune and stale:
+            gone.append((kind, [row["id"] for _, row in stale]))
+    if not dry_run:
+        for kind, pks in reversed(gone):  # dependants first
+            model = KINDS[kind][0]
+            for start in range(0, len(pks), BATCH):
+                model.objects.filter(pk__in=pks[start : start + BATCH]).delete()
+
+
+def _columns(fields: dict, links: dict[str, str], pk_of: dict[str, dict[str, int]]) -> dict:
+    out = {}
+    for key, value in fields.items():
+        if key in links:
+            out[f"{key}_id"] = pk_of[links[key]].get(value) if value else None
+        else:
+            out[key] = value
+    return out
+
+
+def _write(
+    model: type[models.Model],
+    kind: str,
+    links: dict[str, str],
+    creates: list[tuple[str, dict]],
+    updates: list[tuple[int, dict]],
+    pk_of: dict[str, dict[str, int]],
+) -> None:
+    self_links = [k for k, target in links.items() if target == kind]
+    if creates:
+        objs = []
+        for xid, fields in creates:
+            row = {k: v for k, v in fields.items() if k not in self_links}
+            objs.append(model(source_xid=xid, **_columns(row, links, pk_of)))
+        model.objects.bulk_create(objs, batch_size=BATCH)
+        if any(o.pk is None for o in objs):  # backends that return no keys
+            created = model.objects.filter(source_xid__in=[x for x, _ in creates])
+            pk_of[kind].update(created.values_list("source_xid", "id"))
+        else:
+            pk_of[kind].update((o.source_xid, o.pk) for o in objs)
+    rows = [(pk_of[kind][xid], fields) for xid, fields in creates if self_links] + updates
+    if not rows:
+        return
+    objs = [model(pk=pk, **_columns(fields, links, pk_of)) for pk, fields in rows]
+    columns = sorted({c for _, fields in rows for c in _columns(fields, links, pk_of)})
+    model.objects.bulk_update(objs, columns, batch_size=BATCH)
