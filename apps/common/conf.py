@@ -51,6 +51,27 @@ DEFAULTS: dict[str, Any] = {
     # SiteMinder authentication-scheme protection levels → acr: [[minimum level, acr], ...]
     # (the highest threshold at or below a realm's scheme level wins).
     "POLICY_ACR_BY_LEVEL": [[0, "urn:keyway:acr:password"], [10, "urn:keyway:acr:mfa"]],
+    # SAML IdP. The entity ID defaults to ISSUER + "/saml/metadata".
+    "SAML_IDP_ENTITY_ID": "",
+    # Seconds an assertion (Conditions, SubjectConfirmationData) and a LogoutRequest are
+    # valid; SP clocks drift, so not much shorter than this.
+    "SAML_ASSERTION_LIFETIME": 300,
+    # Seconds an AuthnRequest's IssueInstant may lag, and clock skew allowed either way.
+    "SAML_REQUEST_MAX_AGE": 300,
+    "SAML_CLOCK_SKEW": 120,
+    # Largest inbound SAML message (decoded XML), bytes.
+    "SAML_MESSAGE_MAX_BYTES": 64 * 1024,
+    # Sign the IdP metadata document (SAML Metadata 3).
+    "SAML_SIGN_METADATA": False,
+    # Days the metadata says it is valid (validUntil); SPs should refresh before then.
+    "SAML_METADATA_VALID_DAYS": 7,
+    # Keyway acr -> SAML AuthnContextClassRef (Keyway's password sign-in is over TLS).
+    "SAML_AUTHN_CONTEXT_CLASSES": {
+        "urn:keyway:acr:password": (
+            "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport"
+        ),
+        "urn:keyway:acr:mfa": "https://refeds.org/profile/mfa",
+    },
     # Federation (upstream IdPs): clock skew allowed on SAML assertions and upstream ID
     # tokens (at most 300: python3-saml's own bound), how long a sign-in at the upstream
     # may take, the timeout of calls to upstreams, and how often URL metadata is re-read.

@@ -85,3 +85,21 @@ def participant_party_ids(*, sid: str, kind: str) -> list[str]:
         .order_by("party_id")
         .values_list("party_id", flat=True)
     )
+
+
+def participant_get(*, sid: str, kind: str, party_id: str) -> Participant | None:
+    return Participant.objects.filter(session__sid=sid, kind=kind, party_id=party_id).first()
+
+
+def sessions_with_participant(
+    *, kind: str, party_id: str, name_id: str, session_indexes: tuple[str, ...] = ()
+) -> list[SignOnSession]:
+    """Live sessions in which this party was given this NameID (and, when the party names
+    them, one of these SessionIndexes): what a SAML LogoutRequest designates (SAML Core
+    3.7.3.2)."""
+    participants = Participant.objects.filter(
+        kind=kind, party_id=party_id, name_id=name_id, session__ended_at__isnull=True
+    )
+    if session_indexes:
+        participants = participants.filter(session_index__in=session_indexes)
+    return [p.session for p in participants.select_related("session", "session__user")]

@@ -137,6 +137,12 @@ def participant_record(
     )
 
 
+def participant_remove(*, session: SignOnSession, kind: str, party_id: str) -> None:
+    """The party has left the session on its own (it asked for the logout): the fan-out
+    must not send it a logout request of its own making (SAML Profiles 4.4.3.2)."""
+    Participant.objects.filter(session=session, kind=kind, party_id=party_id).delete()
+
+
 def session_end(
     *,
     session: SignOnSession,
