@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import threading
 import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from django.core.cache import cache
 
+from apps.accounts.authn import ACR_PASSWORD
 from apps.accounts.selectors import user_group_names
 from apps.policies import engine
 from apps.policies.engine import Decision
@@ -28,6 +31,7 @@ from apps.policies.models import (
     ResponseEntry,
     Rule,
 )
+from apps.sso_sessions.policy import acr_satisfies, exceeds_client_limits
 
 VERSION_KEY = "policies:version"
 
@@ -227,3 +231,54 @@ def resource_access_decide(
         method=method,
         context=engine.Context(ip=ip),
     )
+
+
+@dataclass(frozen=True)
+class AccessCheck:
+    """A decision and what the person must do about it: ``status`` 200 (go on), 401
+    (sign in, or sign in again) or 403 (denied)."""
+
+    status: int
+    decision: Decision
+    reason: str = ""
+
+
+def access_check(
+    *,
+    decision: Decision,
+    signed_in: bool,
+    session_acr: str | None,
+    auth_time: int | None,
+    last_activity: float | None,
+    now: float,
+) -> AccessCheck:
+    """Apply a resource decision to the caller's session: sign-in, the realm's acr
+    (step-up) and the realm's session limits (IdleTimeout, MaxTimeout)."""
+    if decision.allowed:
+        if not decision.protected:
+            return AccessCheck(200, decision)
+    elif decision.authentication_required or not signed_in:
+        return AccessCheck(401, decision, "sign-in required")
+    else:
+        return AccessCheck(403, decision, "; ".join(decision.reasons))
+    required = decision.required_acr or ""
+    if required and not acr_satisfies(session_acr=session_acr or "", required_acr=required):
+        if not acr_satisfies(session_acr=ACR_PASSWORD, required_acr=required):
+            # Keyway's own sign-in cannot reach it: signing in again would loop.
+            return AccessCheck(403, decision, f"unmet authentication requirements: {required}")
+        return AccessCheck(401, decision, f"a stronger sign-in is required: {required}")
+    if auth_time is not None and exceeds_client_limits(
+        now=datetime.fromtimestamp(now, tz=UTC),
+        auth_time=datetime.fromtimestamp(auth_time, tz=UTC),
+        last_activity_at=datetime.fromtimestamp(last_activity or auth_time, tz=UTC),
+        max_age=decision.max_timeout,
+        idle_timeout=decision.idle_timeout,
+    ):
+        return AccessCheck(401, decision, "the session is older or idler than the realm allows")
+    return AccessCheck(200, decision)
+
+
+def application_host_known(*, host: str) -> bool:
+    """Is ``host`` served by an application in the policy store (a safe place to send a
+    browser back to after sign-in)?"""
+    return host.lower() in policy_snapshot().apps_by_host

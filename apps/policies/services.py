@@ -10,14 +10,19 @@ the plan no longer has. Objects created in Keyway (no source XID) are never touc
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.cache import cache
 from django.db import models, transaction
+from django.http import HttpRequest
 
+from apps.audit.models import Outcome
+from apps.audit.services import event_record
 from apps.policies.models import (
     Application,
+    GroupNesting,
     Policy,
     PolicyRule,
     PolicySubject,
@@ -180,3 +185,41 @@ def _write(
     objs = [model(pk=pk, **_columns(fields, links, pk_of)) for pk, fields in rows]
     columns = sorted({c for _, fields in rows for c in _columns(fields, links, pk_of)})
     model.objects.bulk_update(objs, columns, batch_size=BATCH)
+
+
+ALLOWED_COUNTER_KEY = "policies:allowed"
+
+
+def access_decision_record(
+    *,
+    request: HttpRequest | None,
+    user: Any,
+    allowed: bool,
+    target: dict[str, Any],
+    reasons: Iterable[str],
+) -> None:
+    """Denials are audit events; allows are far too frequent for that and are counted
+    (``ALLOWED_COUNTER_KEY`` in the shared cache)."""
+    if allowed:
+        if not cache.add(ALLOWED_COUNTER_KEY, 1, timeout=None):
+            try:
+                cache.incr(ALLOWED_COUNTER_KEY)
+            except ValueError:  # evicted between add and incr
+                cache.add(ALLOWED_COUNTER_KEY, 1, timeout=None)
+        return
+    signed_in = user is not None and getattr(user, "is_authenticated", False)
+    event_record(
+        type="policies.access_denied",
+        outcome=Outcome.DENIED,
+        request=request,
+        actor_subject=user.subject if signed_in else None,
+        actor_email=user.email if signed_in else "",
+        data={**target, "reasons": list(reasons)},
+    )
+
+
+def group_nesting_add(*, group: str, member: str) -> None:
+    """``member`` is nested in ``group``: Recursive policy entries for ``group`` cover
+    the members of ``member`` too."""
+    GroupNesting.objects.get_or_create(group=group, member=member)
+    policies_version_bump()

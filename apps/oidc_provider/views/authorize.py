@@ -28,12 +28,14 @@ from apps.accounts.selectors import session_auth_context
 from apps.audit.models import Outcome
 from apps.audit.services import event_record
 from apps.common.csp import form_action_allow, origin_of
+from apps.common.http import client_ip_address
 from apps.common.views.errors import render_error
 from apps.oidc_provider import keys, selectors, services
 from apps.oidc_provider.oauth import issuer, oauthlib_core, redirect_with_params
 from apps.oidc_provider.protocol.parameters import parameters_problem
 from apps.oidc_provider.protocol.prompt import Decision, Facts, decide, prompt_problem
 from apps.oidc_provider.protocol.prompt import Outcome as Next
+from apps.policies.selectors import application_access_decide
 from apps.sso_sessions.policy import acr_satisfies, exceeds_client_limits
 from apps.sso_sessions.selectors import session_state
 
@@ -195,6 +197,47 @@ def _decide(
     )
 
 
+def _access_policy(
+    request: HttpRequest,
+    auth_request: _Request,
+    client_id: str,
+    redirect_uri: str,
+    state: str | None,
+) -> HttpResponse | None:
+    """The access policies (imported from SiteMinder or set in Keyway) for this client:
+    a person they do not permit gets ``access_denied``; a required acr above the
+    session's sends them to sign in again, or ``unmet_authentication_requirements`` when
+    signing in again did not (or, with prompt=none, may not) reach it."""
+    policy = application_access_decide(
+        user=request.user, protocol="oidc", party_id=client_id, ip=client_ip_address(request)
+    )
+    if not policy.allowed:
+        event_record(
+            type="oidc.policy_denied",
+            outcome=Outcome.DENIED,
+            request=request,
+            actor_subject=request.user.subject,
+            actor_email=request.user.email,
+            data={"client_id": client_id, "reasons": list(policy.reasons)},
+        )
+        return _error_redirect(
+            redirect_uri, "access_denied", "The access policy does not permit this user.", state
+        )
+    context = session_auth_context(request=request)
+    required = policy.required_acr or ""
+    if context is None or acr_satisfies(session_acr=context.acr, required_acr=required):
+        return None
+    silent = "none" in auth_request.params.get("prompt", "").split()
+    if silent or _fresh_login_done(auth_request, context):
+        return _error_redirect(
+            redirect_uri,
+            "unmet_authentication_requirements",
+            "The sign-in does not meet the authentication level the access policy requires.",
+            state,
+        )
+    return _signin_redirect(request, auth_request)
+
+
 def _issue_code(request: HttpRequest, scopes: list[str], credentials: dict) -> HttpResponse:
     credentials["keyway_auth_context"] = session_auth_context(request=request)
     try:
@@ -256,6 +299,9 @@ def _handle(request: HttpRequest, *, decision: str | None = None) -> HttpRespons
         return _error_redirect(redirect_uri, outcome.error, outcome.description, state)
     if outcome.outcome is Next.LOGIN:
         return _signin_redirect(request, auth_request)
+    refused = _access_policy(request, auth_request, client.client_id, redirect_uri, state)
+    if refused is not None:
+        return refused
     if outcome.outcome is Next.CONSENT:
         descriptions = oauth2_settings.SCOPES
         response = render(
