@@ -77,5 +77,7 @@ def saml_settings(
             "signatureAlgorithm": C.RSA_SHA256,
             "digestAlgorithm": C.SHA256,
             "allowRepeatAttributeName": True,
+            # Loopback and single-label hosts (127.0.0.1, localhost) in development.
+            "allowSingleLabelDomains": True,
         },
     }

@@ -74,6 +74,13 @@ class _SkewedResponse(OneLogin_Saml2_Response):
         return True
 
 
+def _attributes(response: OneLogin_Saml2_Response) -> dict[str, list[str]]:
+    """Attributes by Name and, where that does not clash, by FriendlyName (pysaml2 and
+    Shibboleth send ``urn:mace:dir:attribute-def:mail`` with FriendlyName ``mail``)."""
+    merged = {**response.get_friendlyname_attributes(), **response.get_attributes()}
+    return {name: [str(value) for value in values] for name, values in merged.items()}
+
+
 def _decode(saml_response: str) -> bytes:
     try:
         return base64.b64decode(saml_response, validate=True)
@@ -121,7 +128,7 @@ def response_validate(
         name_id=response.get_nameid() or "",
         name_id_format=response.get_nameid_format() or "",
         session_index=response.get_session_index() or "",
-        attributes={k: [str(v) for v in vals] for k, vals in response.get_attributes().items()},
+        attributes=_attributes(response),
         authn_contexts=tuple(response.get_authn_contexts() or ()),
         assertion_id=assertion_id,
         next_url=outstanding.get("next", ""),

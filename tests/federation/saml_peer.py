@@ -1,0 +1,166 @@
+"""A real upstream SAML IdP for the tests: pysaml2's ``saml2.server.Server``, in-process,
+signing with xmlsec1. It reads Keyway's SP metadata, parses Keyway's signed AuthnRequests
+(HTTP-Redirect) and answers with genuinely signed Responses, as a third-party IdP would.
+Nothing here builds or signs SAML by hand.
+"""
+
+from __future__ import annotations
+
+import base64
+import urllib.parse
+from dataclasses import dataclass
+from pathlib import Path
+
+from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT
+from saml2.config import IdPConfig
+from saml2.metadata import create_metadata_string
+from saml2.saml import NAMEID_FORMAT_PERSISTENT, NameID
+from saml2.server import Server
+from saml2.xmldsig import DIGEST_SHA256, SIG_RSA_SHA256
+
+from apps.common.x509 import credential_create
+
+XMLSEC = "/usr/bin/xmlsec1"
+PASSWORD_CONTEXT = "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport"
+
+
+@dataclass
+class Answer:
+    acs_url: str
+    saml_response: str  # base64, as the HTTP-POST binding carries it
+    relay_state: str
+
+
+class PysamlIdp:
+    def __init__(
+        self,
+        workdir: Path,
+        *,
+        entity_id: str = "https://idp.corp.example/idp",
+        base_url: str = "https://idp.corp.example",
+        lifetime_minutes: int = 15,
+        key_pem: str | None = None,
+        cert_pem: str | None = None,
+    ) -> None:
+        self.workdir = workdir
+        self.entity_id = entity_id
+        self.base_url = base_url
+        self.lifetime_minutes = lifetime_minutes
+        if key_pem is None or cert_pem is None:
+            key_pem, cert_pem = credential_create(common_name="pysaml2 upstream IdP")
+        self.key_pem, self.cert_pem = key_pem, cert_pem
+        (workdir / "idp.key").write_text(key_pem)
+        (workdir / "idp.crt").write_text(cert_pem)
+        self.server: Server | None = None
+
+    def _config(self, sp_metadata: str | None) -> IdPConfig:
+        local = []
+        if sp_metadata is not None:
+            path = self.workdir / "sp-metadata.xml"
+            path.write_text(sp_metadata)
+            local.append(str(path))
+        config = {
+            "entityid": self.entity_id,
+            "xmlsec_binary": XMLSEC,
+            "key_file": str(self.workdir / "idp.key"),
+            "cert_file": str(self.workdir / "idp.crt"),
+            "metadata": {"local": local},
+            "service": {
+                "idp": {
+                    "endpoints": {
+                        "single_sign_on_service": [
+                            (f"{self.base_url}/sso/redirect", BINDING_HTTP_REDIRECT)
+                        ],
+                        "single_logout_service": [
+                            (f"{self.base_url}/slo/redirect", BINDING_HTTP_REDIRECT)
+                        ],
+                    },
+                    "policy": {
+                        "default": {
+                            "lifetime": {"minutes": self.lifetime_minutes},
+                            "attribute_restrictions": None,
+                            "name_form": "urn:oasis:names:tc:SAML:2.0:attrname-format:basic",
+                        }
+                    },
+                    "name_id_format": [NAMEID_FORMAT_PERSISTENT],
+                    "want_authn_requests_signed": True,
+                },
+            },
+        }
+        idp_config = IdPConfig()
+        idp_config.load(config)
+        return idp_config
+
+    def metadata(self) -> str:
+        return create_metadata_string(None, config=self._config(None), valid=None).decode("utf-8")
+
+    def trust_sp(self, sp_metadata: str) -> None:
+        self.server = Server(config=self._config(sp_metadata))
+
+    def answer(
+        self,
+        authn_request_url: str,
+        *,
+        name_id: str,
+        attributes: dict[str, list[str]],
+        sign_assertion: bool = True,
+        sign_response: bool = False,
+        sign_alg: str = SIG_RSA_SHA256,
+        digest_alg: str = DIGEST_SHA256,
+    ) -> Answer:
+        """Parse Keyway's AuthnRequest (checking its redirect-binding signature) and answer it."""
+        assert self.server is not None, "call trust_sp() with Keyway's SP metadata first"
+        query = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(authn_request_url).query))
+        parsed = self.server.parse_authn_request(
+            query["SAMLRequest"],
+            BINDING_HTTP_REDIRECT,
+            relay_state=query.get("RelayState"),
+            sigalg=query.get("SigAlg"),
+            signature=query.get("Signature"),
+        )
+        request = parsed.message
+        acs = self.server.config.metadata.assertion_consumer_service(
+            request.issuer.text, binding=BINDING_HTTP_POST
+        )[0]["location"]
+        xml = self.respond(
+            in_response_to=request.id,
+            acs_url=acs,
+            sp_entity_id=request.issuer.text,
+            name_id=name_id,
+            attributes=attributes,
+            sign_assertion=sign_assertion,
+            sign_response=sign_response,
+            sign_alg=sign_alg,
+            digest_alg=digest_alg,
+        )
+        encoded = base64.b64encode(xml.encode("utf-8")).decode("ascii")
+        return Answer(acs_url=acs, saml_response=encoded, relay_state=query.get("RelayState", ""))
+
+    def respond(
+        self,
+        *,
+        in_response_to: str | None,
+        acs_url: str,
+        sp_entity_id: str,
+        name_id: str,
+        attributes: dict[str, list[str]],
+        sign_assertion: bool = True,
+        sign_response: bool = False,
+        sign_alg: str = SIG_RSA_SHA256,
+        digest_alg: str = DIGEST_SHA256,
+    ) -> str:
+        """A signed Response as XML text (pysaml2 does all the signing)."""
+        assert self.server is not None, "call trust_sp() with Keyway's SP metadata first"
+        response = self.server.create_authn_response(
+            identity=attributes,
+            in_response_to=in_response_to,
+            destination=acs_url,
+            sp_entity_id=sp_entity_id,
+            name_id=NameID(format=NAMEID_FORMAT_PERSISTENT, text=name_id),
+            authn={"class_ref": PASSWORD_CONTEXT, "authn_auth": self.entity_id},
+            sign_assertion=sign_assertion,
+            sign_response=sign_response,
+            sign_alg=sign_alg,
+            digest_alg=digest_alg,
+        )
+        return str(response)
