@@ -31,8 +31,14 @@ class ServiceProviderForm(forms.ModelForm):
     metadata_file = forms.FileField(
         required=False, help_text="SP metadata XML: fills in the entity ID, endpoints and keys."
     )
+    slo_url = forms.URLField(assume_scheme="https", required=False, max_length=2000)
+    slo_response_url = forms.URLField(assume_scheme="https", required=False, max_length=2000)
+    metadata_url = forms.URLField(assume_scheme="https", required=False, max_length=2000)
     metadata_fetch = forms.URLField(
-        required=False, label="Metadata URL", help_text="Fetch the SP metadata from this URL."
+        assume_scheme="https",
+        required=False,
+        label="Metadata URL",
+        help_text="Fetch the SP metadata from this URL.",
     )
 
     class Meta:
