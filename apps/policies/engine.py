@@ -20,6 +20,8 @@ Configuration Guide: realms, rules, policies). Precedence, in the order applied:
    path after the realm filter (wildcard ``*``/``?`` over the whole remainder, a prefix,
    or a regular expression when RegularExpression is set) and its Actions include the
    method (no actions = every method). Disabled rules (IsEnabled=false) never match.
+   SiteMinder joins realm filter and rule resource as strings; a filter ending in ``/``
+   and a resource starting with one are joined with a single slash.
 4. **ProtectAll.** With ProtectAll=false a resource no enabled rule matches is
    unprotected (allowed without a sign-in); with ProtectAll=true it is protected and,
    having no matching rule, denied to everyone (SiteMinder's default deny).
@@ -418,7 +420,10 @@ def _decide(
         return Decision(ALLOW, ("no realm protects this resource",))
     remainder = path[len(realm.filter) :]
     rules = snapshot.rules_by_realm.get(realm.key, ())
-    matched = [r for r in rules if r.matches(remainder, method)]
+    slashed = "/" + remainder if realm.filter.endswith("/") else remainder
+    matched = [
+        r for r in rules if r.matches(slashed if r.resource.startswith("/") else remainder, method)
+    ]
     where = dict(
         realm=realm.key,
         application=realm.application,
