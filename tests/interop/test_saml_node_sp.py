@@ -113,6 +113,7 @@ class NodeSamlSP:
         want_assertions_signed: bool = True,
         encrypted: bool = False,
         identifier_format: str = EMAIL_FORMAT,
+        skip_request_compression: bool = False,
     ) -> str:
         """Set node-saml's options; returns the SP metadata node-saml generated."""
         key, cert = credential_create(common_name="node-saml SP signing")
@@ -128,6 +129,7 @@ class NodeSamlSP:
             "want_response_signed": want_response_signed,
             "want_assertions_signed": want_assertions_signed,
             "identifier_format": identifier_format,
+            "skip_request_compression": skip_request_compression,
         }
         if encrypted:
             enc_key, enc_cert = credential_create(common_name="node-saml SP encryption")
@@ -263,10 +265,12 @@ def signed_elements(xml: str) -> set[str]:
     return signed
 
 
-def authn_request_id(begun: dict[str, Any]) -> str:
-    """The ID of the AuthnRequest node-saml sent (to see InResponseTo was answered)."""
-    if begun["binding"] == "HTTP-POST":
+def request_id(begun: dict[str, Any]) -> str:
+    """The ID of the request node-saml sent, given its /login answer or a Redirect URL."""
+    if "fields" in begun:
         xml = base64.b64decode(begun["fields"]["SAMLRequest"])
+        if not xml.lstrip().startswith(b"<"):  # node-saml deflated it
+            xml = zlib.decompress(xml, -15)
     else:
         query = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(begun["url"]).query))
         xml = zlib.decompress(base64.b64decode(query["SAMLRequest"]), -15)
@@ -308,7 +312,7 @@ def test_node_saml_signs_on_over_post_binding_with_a_signed_authn_request(
 ):
     sp = node_sp(
         *ATTRIBUTES, "--sign-response",
-        binding="HTTP-POST", want_response_signed=True, want_assertions_signed=False,
+        binding="HTTP-POST", want_assertions_signed=False, skip_request_compression=True,
     )  # fmt: skip
     browser = SamlBrowser(saml_issuer)
 
@@ -317,10 +321,24 @@ def test_node_saml_signs_on_over_post_binding_with_a_signed_authn_request(
     request = base64.b64decode(sp.last_login["fields"]["SAMLRequest"]).decode()
     assert "Signature" in request  # node-saml signed its AuthnRequest XML
     assert signed_elements(decoded(sign_on.auto_post)) == {"Response"}
-    assert result["profile"]["inResponseTo"] == authn_request_id(sp.last_login)
+    assert result["profile"]["inResponseTo"] == request_id(sp.last_login)
     assert result["profile"]["nameID"] == user.email
     assert result["profile"]["attributes"]["firstName"] == "Alice"
     assert result["relay_state"] == "deep/link"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="node-saml 5.1.0 deflates HTTP-POST AuthnRequests by default (passport-saml#241); "
+    "SAML Bindings 3.5.4 has no DEFLATE on POST and Keyway answers 400 'malformed XML'. "
+    "Decision pending: inflate a POSTed SAMLRequest that is not XML, as many IdPs do.",
+)
+def test_node_saml_with_default_options_signs_on_over_post_binding(node_sp, saml_issuer, user):
+    sp = node_sp("--sign-response", binding="HTTP-POST", want_assertions_signed=False)
+
+    _, result = sign_on_at_node_sp(SamlBrowser(saml_issuer), sp, user, relay_state="")
+
+    assert result["profile"]["inResponseTo"] == request_id(sp.last_login)
 
 
 def test_node_saml_decrypts_an_encrypted_signed_assertion(node_sp, saml_issuer, user):
@@ -358,14 +376,20 @@ def test_post_binding_sign_on_of_a_signed_in_person_asks_no_password(node_sp, sa
     """The SP's form posts cross-site, so the browser withholds Keyway's SameSite=Lax cookies
     on that POST; Keyway must still recognise the signed-in person (a real browser would
     otherwise ask for the password at every POST-binding sign-on)."""
-    sp = node_sp("--sign-response", binding="HTTP-POST", want_assertions_signed=False)
+    sp = node_sp(
+        "--sign-response",
+        binding="HTTP-POST", want_assertions_signed=False, skip_request_compression=True,
+    )  # fmt: skip
     browser = SamlBrowser(saml_issuer)
     first, _ = sign_on_at_node_sp(browser, sp, user, relay_state="")
 
     second, result = sign_on_at_node_sp(browser, sp, user, relay_state="again")
 
     assert first.signed_in
-    assert not second.signed_in, [page.url for page in second.pages]
+    assert not second.signed_in, "asked to sign in again; what Keyway answered:\n" + "\n".join(
+        f"{page.status} {page.url} set-cookie: {page.headers.get('set-cookie')}"
+        for page in second.pages
+    )
     assert result["relay_state"] == "again"
 
 
@@ -394,7 +418,8 @@ def test_node_saml_initiated_logout_gets_a_logout_response_it_validates_and_ends
 
     # node-saml's signed LogoutRequest over HTTP-Redirect; its SingleLogoutService (from its
     # metadata) is HTTP-POST, so Keyway answers with an auto-post form.
-    page = browser.visit(sp.logout_url(user.email, relay_state="bye"))
+    logout_url = sp.logout_url(user.email, relay_state="bye")
+    page = browser.visit(logout_url)
     auto_post = auto_post_form(page)
     assert auto_post is not None, page.describe()
     assert auto_post.saml_response, page.describe()
@@ -403,7 +428,9 @@ def test_node_saml_initiated_logout_gets_a_logout_response_it_validates_and_ends
     answer = browser.deliver(auto_post)
 
     assert answer.status == 200, f"{answer.body}\n{decoded(auto_post)}"
-    assert json.loads(answer.body)["logged_out"] is True
+    received = json.loads(answer.body)
+    assert received["logged_out"] is True
+    assert received["in_response_to"] == request_id({"url": logout_url})
     assert not SignOnSession.objects.filter(user=user, ended_at__isnull=True).exists()
     # Signed out at Keyway: the next sign-on asks for the password again.
     again, _ = sign_on_at_node_sp(browser, sp, user, relay_state="")

@@ -12,16 +12,19 @@
 // Routes (JSON answers unless said otherwise; every refusal is {"ok": false, "error": ...}):
 //   POST /configure  JSON {idp: {entity_id, sso_url, slo_url, certs}, signing: {key, cert},
 //                    encryption?: {key, cert}, binding: "HTTP-Redirect"|"HTTP-POST",
-//                    want_assertions_signed, want_response_signed, identifier_format}
+//                    want_assertions_signed, want_response_signed, identifier_format,
+//                    skip_request_compression}
 //                    -> {ok, entity_id, acs_url, slo_url, metadata} (generateServiceProviderMetadata)
 //   GET  /login?RelayState=…      -> {ok, binding, url} (Redirect) or {ok, binding, url, fields} (POST)
 //   POST /acs        the browser's auto-posted form -> {ok, profile} (validatePostResponseAsync)
 //   GET  /logout?nameID=…         -> {ok, url}: an SP-initiated LogoutRequest for that profile
 //   POST|GET /slo    a LogoutRequest from the IdP (validatePostRequestAsync / validateRedirectAsync):
 //                    recorded, answered with a 302 carrying node-saml's signed LogoutResponse;
-//                    or a LogoutResponse (the end of an SP-initiated logout): recorded, JSON.
+//                    or a LogoutResponse (the end of an SP-initiated logout): validated,
+//                    recorded with its InResponseTo, JSON.
 //   GET  /state      -> everything recorded
 import { createServer } from "node:http";
+import { inflateRawSync } from "node:zlib";
 
 import { SAML, generateServiceProviderMetadata } from "@node-saml/node-saml";
 
@@ -29,6 +32,12 @@ const LIFETIME_SECONDS = Number(process.argv[2] ?? 300);
 const BODY_LIMIT = 512 * 1024;
 
 let saml = null;
+// node-saml reads InResponseTo only from a <Response> root (node-saml#331), so with
+// validateInResponseTo "always" it refuses every LogoutResponse sent over HTTP-POST. The
+// SP validates those with a twin that checks InResponseTo only when it can see it
+// ("ifPresent"), sharing the cache, and records the LogoutResponse's InResponseTo so the
+// test can match it to the LogoutRequest this SP sent.
+let logoutResponseSaml = null;
 let config = null;
 const state = {
   logins: [], // validated profiles (JSON-safe subset)
@@ -95,9 +104,17 @@ function configure(input, origin) {
     identifierFormat: input.identifier_format,
     validateInResponseTo: "always",
     acceptedClockSkewMs: 5000,
+    // node-saml deflates HTTP-POST AuthnRequests unless told not to (passport-saml#241);
+    // SAML Bindings 3.5.4 has no DEFLATE in the POST binding.
+    skipRequestCompression: Boolean(input.skip_request_compression),
   };
   if (input.encryption) options.decryptionPvk = input.encryption.key;
   saml = new SAML(options);
+  logoutResponseSaml = new SAML({
+    ...options,
+    validateInResponseTo: "ifPresent",
+    cacheProvider: saml.cacheProvider,
+  });
   config = { ...options, acsUrl, sloUrl };
   const metadata = generateServiceProviderMetadata({
     ...options,
@@ -148,9 +165,14 @@ async function slo(req, url) {
   if (container.SAMLResponse) {
     try {
       const result = isPost
-        ? await saml.validatePostResponseAsync(container)
+        ? await logoutResponseSaml.validatePostResponseAsync(container)
         : await saml.validateRedirectAsync(container, url.search.slice(1));
-      const entry = { binding, logged_out: result.loggedOut, signed: Boolean(container.Signature) };
+      const entry = {
+        binding,
+        logged_out: result.loggedOut,
+        in_response_to: rootInResponseTo(container.SAMLResponse, isPost),
+        relay_state: container.RelayState ?? null,
+      };
       state.logout_responses.push(entry);
       return [200, { ok: true, ...entry }];
     } catch (error) {
@@ -176,6 +198,14 @@ async function slo(req, url) {
     state.logout_request_errors.push({ binding, ...errorOf(error) });
     return [400, { ok: false, error: errorOf(error) }];
   }
+}
+
+// The root element's InResponseTo (the message is already validated by node-saml).
+function rootInResponseTo(message, isPost) {
+  const bytes = Buffer.from(message, "base64");
+  const xml = (isPost ? bytes : inflateRawSync(bytes)).toString("utf8");
+  const root = xml.replace(/^(<\?xml[^>]*>\s*)/, "").match(/^<[^>]*>/)?.[0] ?? "";
+  return root.match(/\sInResponseTo="([^"]*)"/)?.[1] ?? null;
 }
 
 async function route(req, res) {
