@@ -36,6 +36,17 @@ class SamlSp:
     keys: tuple[str, str] = SP_KEYS
 
     def settings(self) -> OneLogin_Saml2_Settings:
+        data = self._own()
+        if self.idp_metadata:
+            idp = OneLogin_Saml2_IdPMetadataParser.parse(self.idp_metadata)
+            data = OneLogin_Saml2_IdPMetadataParser.merge_settings(data, idp)
+            # The parser copies the IdP's first NameIDFormat and its WantAuthnRequestsSigned
+            # over the SP's own choices: put them back.
+            data["sp"]["NameIDFormat"] = self.name_id_format
+            data["security"]["authnRequestsSigned"] = self.sign_requests
+        return OneLogin_Saml2_Settings(data, sp_validation_only=not self.idp_metadata)
+
+    def _own(self) -> dict[str, Any]:
         data: dict[str, Any] = {
             "strict": True,
             "sp": {
@@ -68,15 +79,10 @@ class SamlSp:
                 **self.security,
             },
         }
-        if self.idp_metadata:
-            idp = OneLogin_Saml2_IdPMetadataParser.parse(self.idp_metadata)
-            data = OneLogin_Saml2_IdPMetadataParser.merge_settings(data, idp)
-            # The parser copies the IdP's first NameIDFormat over the SP's own choice.
-            data["sp"]["NameIDFormat"] = self.name_id_format
-        return OneLogin_Saml2_Settings(data, sp_validation_only=not self.idp_metadata)
+        return data
 
     def metadata(self) -> str:
-        xml = self.settings().get_sp_metadata()
+        xml = OneLogin_Saml2_Settings(self._own(), sp_validation_only=True).get_sp_metadata()
         return xml.decode() if isinstance(xml, bytes) else xml
 
     def auth(

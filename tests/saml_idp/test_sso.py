@@ -66,14 +66,17 @@ def test_response_carries_what_the_profile_requires(client, user, register) -> N
     data = assertion.find("saml:Subject/saml:SubjectConfirmation/saml:SubjectConfirmationData", NS)
     assert data.get("Recipient") == sp.acs_url
     assert data.get("InResponseTo") == answer.request_id
-    assert data.get("NotOnOrAfter") and data.get("NotBefore") is None
+    assert data.get("NotOnOrAfter")
+    assert data.get("NotBefore") is None
     conditions = assertion.find("saml:Conditions", NS)
-    assert conditions.get("NotBefore") and conditions.get("NotOnOrAfter")
+    assert conditions.get("NotBefore")
+    assert conditions.get("NotOnOrAfter")
     assert (
         conditions.findtext("saml:AudienceRestriction/saml:Audience", namespaces=NS) == sp.entity_id
     )
     statement = assertion.find("saml:AuthnStatement", NS)
-    assert statement.get("AuthnInstant") and statement.get("SessionIndex")
+    assert statement.get("AuthnInstant")
+    assert statement.get("SessionIndex")
     assert statement.findtext("saml:AuthnContext/saml:AuthnContextClassRef", namespaces=NS) == (
         "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport"
     )
@@ -170,8 +173,8 @@ def test_is_passive_with_a_session_signs_on_without_the_sign_in_page(
 ) -> None:
     sp = register(SamlSp())
     sign_in(client, user)
-    request_id, response = start(client, sp, is_passive=True)
-    action, fields = follow_to_form(client, response, user=None)
+    _request_id, response = start(client, sp, is_passive=True)
+    _action, fields = follow_to_form(client, response, user=None)
     assert _status(fields) == ["urn:oasis:names:tc:SAML:2.0:status:Success"]
 
 
@@ -183,7 +186,7 @@ def test_force_authn_sends_a_signed_in_person_to_sign_in_again(client, user, reg
 
     assert continuation.status_code == 302
     assert continuation["Location"].startswith("/signin/")
-    action, fields = follow_to_form(client, continuation, user)
+    _action, fields = follow_to_form(client, continuation, user)
     assert _status(fields) == ["urn:oasis:names:tc:SAML:2.0:status:Success"]
 
 
@@ -191,7 +194,7 @@ def test_idp_initiated_sign_on_only_where_allowed(client, user, register) -> Non
     allowed = register(SamlSp(), "--allow-idp-initiated")
     sign_in(client, user)
     response = client.get("/saml/idp-initiated", {"sp": allowed.entity_id, "RelayState": "/home"})
-    action, fields = follow_to_form(client, response)
+    _action, fields = follow_to_form(client, response)
     auth = allowed.auth(post=fields)
     auth.process_response()  # unsolicited: no request id
     assert auth.get_errors() == [], auth.get_last_error_reason()
