@@ -31,7 +31,10 @@ def inbound_message(request: HttpRequest) -> Inbound:
     max_bytes = keyway_settings.SAML_MESSAGE_MAX_BYTES
     if request.method == "GET":
         query = request.META.get("QUERY_STRING", "")
-        kind = "SAMLRequest" if "SAMLRequest=" in query else "SAMLResponse"
+        kinds = [k for k in ("SAMLRequest", "SAMLResponse") if f"{k}=" in query]
+        if len(kinds) != 1:
+            raise SamlError("the query must carry exactly one of SAMLRequest or SAMLResponse")
+        kind = kinds[0]
         redirect = bindings.redirect_decode(query, kind=kind, max_bytes=max_bytes)
         return Inbound(kind, redirect.xml, redirect.relay_state, redirect)
     kinds = [k for k in ("SAMLRequest", "SAMLResponse") if k in request.POST]
