@@ -48,7 +48,14 @@ BATCH = 2000
 
 
 def policies_version_bump() -> None:
-    transaction.on_commit(lambda: cache.set(VERSION_KEY, uuid.uuid4().hex, timeout=None))
+    """New version now (so this process and its tests see the change) and again at commit
+    (so a process that rebuilt from the not-yet-committed state rebuilds once more)."""
+
+    def bump() -> None:
+        cache.set(VERSION_KEY, uuid.uuid4().hex, timeout=None)
+
+    bump()
+    transaction.on_commit(bump)
 
 
 @dataclass
