@@ -34,8 +34,9 @@ from onelogin.saml2.utils import OneLogin_Saml2_Utils
 
 from apps.common.x509 import credential_create
 from tests.conftest import PASSWORD
-from tests.interop.oidc_user_agent import Page
+from tests.interop.oidc_user_agent import Page, authorize
 from tests.interop.saml_user_agent import SamlBrowser, SignOn, auto_post_form
+from tests.interop.test_openid_client import REDIRECT_URI as OIDC_REDIRECT_URI
 from tests.interop.test_saml_node_sp import (
     EMAIL_FORMAT,
     SIGNED,
@@ -46,6 +47,7 @@ from tests.interop.test_saml_node_sp import (
     sign_on_at_node_sp,
     signed_elements,
 )
+from tests.sso_sessions.logout_receiver import LogoutReceiver
 
 if TYPE_CHECKING:
     from apps.accounts.models import User
@@ -59,6 +61,7 @@ ATTRIBUTES = (
     "--attribute", "groups=groups",
 )  # fmt: skip
 MAX_BODY_BYTES = 512 * 1024
+OIDC_RP = "openid_client_rp.mjs"
 
 
 class Python3SamlError(AssertionError):
@@ -448,12 +451,69 @@ def test_idp_initiated_sign_on_is_refused_for_an_sp_not_allowed_to(python_sp, sa
     assert auto_post_form(page) is None
 
 
+def sign_on_at_openid_client(
+    node_peer, browser: SamlBrowser, issuer: str, user: User, *, backchannel_logout_uri: str
+) -> str:
+    """The same person signs on at an OpenID Connect relying party, panva's openid-client
+    (openid_client_rp.mjs), registered for Back-Channel Logout; returns its client_id."""
+    from apps.oidc_provider.client_services import client_create
+
+    client, secret = client_create(
+        name="Interop OIDC RP",
+        client_type="confidential",
+        redirect_uris=[OIDC_REDIRECT_URI],
+        scopes=["openid", "email"],
+        grant_types=["authorization_code"],
+        skip_consent=True,
+        backchannel_logout_uri=backchannel_logout_uri,
+    )
+    config = {
+        "issuer": issuer,
+        "client_id": client.client_id,
+        "client_secret": secret,
+        "redirect_uri": OIDC_REDIRECT_URI,
+    }
+    begun = json.loads(
+        node_peer(OIDC_RP, "start", stdin=json.dumps({**config, "scope": "openid email"}))
+    )
+    journey = authorize(browser.agent, begun["url"], email=user.email, password=PASSWORD)
+    assert not journey.signed_in  # the SAML sign-on's session serves the RP too
+    step = {k: begun[k] for k in ("state", "nonce", "code_verifier")}
+    result = json.loads(
+        node_peer(
+            OIDC_RP,
+            "callback",
+            stdin=json.dumps({**config, **step, "callback_url": journey.callback_url}),
+        )
+    )
+    assert result["ok"], _pretty(result)
+    return client.client_id
+
+
+def logout_token_claims(issuer: str, token: str, client_id: str) -> dict[str, Any]:
+    """What the RP checks on receipt (Back-Channel Logout 1.0 section 2.6), with PyJWT."""
+    import jwt
+
+    jwks = jwt.PyJWKClient(f"{issuer}/oauth/jwks")
+    key = jwks.get_signing_key_from_jwt(token)
+    assert jwt.get_unverified_header(token)["typ"] == "logout+jwt"
+    return jwt.decode(
+        token,
+        key=key,
+        algorithms=["RS256", "ES256", "PS256"],
+        audience=client_id,
+        issuer=issuer,
+        options={"require": ["iss", "aud", "iat", "exp", "jti", "events"]},
+    )
+
+
 def test_single_logout_from_python3_saml_ends_the_session_for_every_participant(
-    python_sp, node_sp, saml_issuer, user
+    python_sp, node_sp, node_peer, saml_issuer, user
 ):
-    """The issue's "done when": python3-saml starts Single Logout; Keyway answers it with a
-    LogoutResponse python3-saml validates, tells node-saml with a LogoutRequest node-saml
-    validates, and the person's Keyway session is over."""
+    """The issue's "done when": one person signed on at python3-saml, node-saml and an OpenID
+    Connect RP. python3-saml starts Single Logout; Keyway answers it with a LogoutResponse
+    python3-saml validates, tells node-saml with a LogoutRequest node-saml validates and the
+    RP with a logout token its receiver validates, and the Keyway session is over."""
     from apps.sso_sessions.models import DeliveryStatus, LogoutDelivery, SignOnSession
 
     python = python_sp()
@@ -461,11 +521,16 @@ def test_single_logout_from_python3_saml_ends_the_session_for_every_participant(
     browser = SamlBrowser(saml_issuer)
     _, python_login = sign_on_at_python_sp(browser, python, user, relay_state="")
     _, node_login = sign_on_at_node_sp(browser, node, user, relay_state="")
-    (session,) = SignOnSession.objects.filter(user=user, ended_at__isnull=True)
+    with LogoutReceiver() as receiver:
+        client_id = sign_on_at_openid_client(
+            node_peer, browser, saml_issuer, user, backchannel_logout_uri=receiver.url
+        )
+        (session,) = SignOnSession.objects.filter(user=user, ended_at__isnull=True)
 
-    page = browser.visit(python.logout_url(python_login, relay_state="/signed-out"))
-    assert page.is_redirect, page.describe()
-    answer = browser.follow_to_sp(page.location)
+        page = browser.visit(python.logout_url(python_login, relay_state="/signed-out"))
+        assert page.is_redirect, page.describe()
+        answer = browser.follow_to_sp(page.location)
+        receiver.wait_for(1, timeout=10)
 
     body = json.loads(answer.body)
     assert answer.status == 200, f"python3-saml refused the LogoutResponse: {_pretty(body)}"
@@ -478,9 +543,14 @@ def test_single_logout_from_python3_saml_ends_the_session_for_every_participant(
     (told,) = state["logout_requests"]
     assert told["profile"]["nameID"] == user.email
     assert told["profile"]["sessionIndex"] == node_login["profile"]["sessionIndex"]
+    (request,) = receiver.requests
+    claims = logout_token_claims(saml_issuer, request.logout_token, client_id)
+    assert claims["sub"] == str(user.subject)
+    assert claims["sid"] == session.sid
     deliveries = LogoutDelivery.objects.filter(session=session)
     assert {(d.party_id, d.status) for d in deliveries} == {
-        (node.entity_id, DeliveryStatus.DELIVERED)
+        (node.entity_id, DeliveryStatus.DELIVERED),
+        (client_id, DeliveryStatus.DELIVERED),
     }
     # The browser is signed out at Keyway: the next sign-on asks for the password.
     again, _ = sign_on_at_python_sp(browser, python, user, relay_state="")
