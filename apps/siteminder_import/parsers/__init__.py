@@ -86,7 +86,7 @@ class ExportError(Exception):
     """The export cannot be read at all; nothing is imported."""
 
     def __init__(self, message: str, *, line: int = 0, column: int = 0) -> None:
-        where = f"line {line}, column {column}: " if line else ""
+        where = f"line {line}" + (f", column {column}" if column else "") + ": " if line else ""
         super().__init__(f"{where}{message}")
         self.line, self.column = line, column
 
