@@ -111,12 +111,19 @@ class LogoutReceiver:
                     self.send_error(413)
                     return
                 body = self.rfile.read(length).decode("ascii", errors="replace")
+                self._record("POST", parse_qs(body, keep_blank_values=True))
+
+            def do_GET(self) -> None:
+                # SAML Single Logout over HTTP-Redirect: the message is in the query.
+                self._record("GET", {})
+
+            def _record(self, method: str, form: dict[str, list[str]]) -> None:
                 status = receiver._answer(
                     ReceivedRequest(
-                        method="POST",
+                        method=method,
                         path=self.path,
                         headers={k.lower(): v for k, v in self.headers.items()},
-                        form=parse_qs(body, keep_blank_values=True),
+                        form=form,
                     )
                 )
                 if receiver.delay:
