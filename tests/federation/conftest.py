@@ -7,8 +7,7 @@ import pytest
 from django.test import Client
 
 from apps.federation.models import Source
-from apps.federation.services import saml_source_register
-from tests.federation.saml_peer import Answer, PysamlIdp
+from tests.federation.saml_peer import Answer, PysamlIdp, corp_register
 
 SLUG = "corp"
 
@@ -21,11 +20,7 @@ def saml_idp(tmp_path: Path) -> PysamlIdp:
 @pytest.fixture
 def saml_source(db: None, saml_idp: PysamlIdp, client: Client) -> Source:
     """corp.example's IdP registered from its metadata; the IdP trusts Keyway's SP metadata."""
-    source = saml_source_register(
-        name="Corp", slug=SLUG, metadata=saml_idp.metadata(), domains=["corp.example"]
-    )
-    saml_idp.trust_sp(client.get(f"/federation/saml/{SLUG}/metadata").content.decode())
-    return source
+    return corp_register(saml_idp, client, SLUG)
 
 
 @pytest.fixture

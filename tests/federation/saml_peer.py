@@ -10,6 +10,7 @@ import base64
 import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT
 from saml2.config import IdPConfig
@@ -19,9 +20,23 @@ from saml2.server import Server
 from saml2.xmldsig import DIGEST_SHA256, SIG_RSA_SHA256
 
 from apps.common.x509 import credential_create
+from apps.federation.models import Source
+from apps.federation.services import saml_source_register
+
+if TYPE_CHECKING:
+    from django.test import Client
 
 XMLSEC = "/usr/bin/xmlsec1"
 PASSWORD_CONTEXT = "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport"
+
+
+def corp_register(idp: PysamlIdp, client: Client, slug: str = "corp") -> Source:
+    """Register the IdP as corp.example's source, and Keyway's SP metadata at the IdP."""
+    source = saml_source_register(
+        name="Corp", slug=slug, metadata=idp.metadata(), domains=["corp.example"]
+    )
+    idp.trust_sp(client.get(f"/federation/saml/{slug}/metadata").content.decode())
+    return source
 
 
 @dataclass
@@ -164,3 +179,35 @@ class PysamlIdp:
             digest_alg=digest_alg,
         )
         return str(response)
+
+    def logout_request_url(self, *, sp_entity_id: str, name_id: str) -> str:
+        """A signed LogoutRequest for the SP, HTTP-Redirect binding (the URL a browser
+        would be sent to)."""
+        assert self.server is not None
+        destination = self.server.config.metadata.single_logout_service(
+            sp_entity_id, binding=BINDING_HTTP_REDIRECT, typ="spsso"
+        )[0]["location"]
+        _, request = self.server.create_logout_request(
+            destination,
+            sp_entity_id,
+            name_id=NameID(format=NAMEID_FORMAT_PERSISTENT, text=name_id),
+            sign=False,  # the redirect binding signs the query string instead
+        )
+        info = self.server.apply_binding(
+            BINDING_HTTP_REDIRECT,
+            str(request),
+            destination,
+            relay_state="",
+            sign=True,
+            sigalg=SIG_RSA_SHA256,
+        )
+        return dict(info["headers"])["Location"]
+
+    def logout_response_status(self, redirect_url: str) -> str:
+        """Parse the SP's LogoutResponse (checking its signature); its status code."""
+        assert self.server is not None
+        query = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(redirect_url).query))
+        response = self.server.parse_logout_request_response(
+            query["SAMLResponse"], BINDING_HTTP_REDIRECT
+        )
+        return response.response.status.status_code.value
