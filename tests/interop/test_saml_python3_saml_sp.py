@@ -98,43 +98,37 @@ class Python3SamlSP:
             required_sso_binding=sso_binding,
             required_slo_binding=Saml2.BINDING_HTTP_REDIRECT,  # python3-saml's only SLO binding
         )
-        self.settings_data = OneLogin_Saml2_IdPMetadataParser.merge_settings(
-            {
-                "strict": True,
-                "debug": False,
-                "sp": {
-                    "entityId": self.entity_id,
-                    "assertionConsumerService": {
-                        "url": self.acs_url,
-                        "binding": Saml2.BINDING_HTTP_POST,
-                    },
-                    "singleLogoutService": {
-                        "url": self.slo_url,
-                        "binding": Saml2.BINDING_HTTP_REDIRECT,
-                    },
-                    "NameIDFormat": name_id_format,
-                    "x509cert": self.cert,
-                    "privateKey": self.key,
-                },
-                "security": {
-                    "authnRequestsSigned": True,
-                    "logoutRequestSigned": True,
-                    "logoutResponseSigned": True,
-                    "wantMessagesSigned": want_response_signed,
-                    "wantAssertionsSigned": want_assertions_signed,
-                    "wantAssertionsEncrypted": encrypted,
-                    "wantNameId": True,
-                    "wantAttributeStatement": True,
-                    "requestedAuthnContext": False,
-                    "signatureAlgorithm": Saml2.RSA_SHA256,
-                    "digestAlgorithm": Saml2.SHA256,
-                    "rejectDeprecatedAlgorithm": True,
-                },
-            },
-            idp,
-        )
-        # The IdP metadata's NameIDFormat must not override the one this SP asks for.
-        self.settings_data["sp"]["NameIDFormat"] = name_id_format
+        security = {
+            "authnRequestsSigned": True,
+            "logoutRequestSigned": True,
+            "logoutResponseSigned": True,
+            "wantMessagesSigned": want_response_signed,
+            "wantAssertionsSigned": want_assertions_signed,
+            "wantAssertionsEncrypted": encrypted,
+            "wantNameId": True,
+            "wantAttributeStatement": True,
+            "requestedAuthnContext": False,
+            "signatureAlgorithm": Saml2.RSA_SHA256,
+            "digestAlgorithm": Saml2.SHA256,
+            "rejectDeprecatedAlgorithm": True,
+        }
+        sp = {
+            "entityId": self.entity_id,
+            "assertionConsumerService": {"url": self.acs_url, "binding": Saml2.BINDING_HTTP_POST},
+            "singleLogoutService": {"url": self.slo_url, "binding": Saml2.BINDING_HTTP_REDIRECT},
+            "NameIDFormat": name_id_format,
+            "x509cert": self.cert,
+            "privateKey": self.key,
+        }
+        # merge_settings lets the IdP metadata's WantAuthnRequestsSigned and NameIDFormat
+        # override the SP's own choices: the SP's are put back on top.
+        merged = OneLogin_Saml2_IdPMetadataParser.merge_settings({"strict": True}, idp)
+        self.settings_data = {
+            **merged,
+            "debug": False,
+            "sp": sp,
+            "security": {**merged.get("security", {}), **security},
+        }
         self.last_request_id: str | None = None
         self.last_logout_request_id: str | None = None
         self.logins: list[dict[str, Any]] = []
@@ -357,11 +351,14 @@ def test_python3_saml_signs_on_over_redirect_binding_and_validates_the_signed_re
 ):
     in_group(user, "staff")
     sp = python_sp(*ATTRIBUTES, *SIGNED)
+    assert 'AuthnRequestsSigned="true"' in sp.metadata()
     browser = SamlBrowser(saml_issuer)
 
     sign_on, login = sign_on_at_python_sp(browser, sp, user, relay_state="/inbox?tab=2")
 
     assert sign_on.signed_in
+    query = urllib.parse.urlsplit(sign_on.pages[0].url).query
+    assert {"SigAlg", "Signature"} <= set(urllib.parse.parse_qs(query))  # signed by python3-saml
     assert signed_elements(decoded(sign_on.auto_post)) == {"Response", "Assertion"}
     assert login["name_id"] == user.email
     assert login["name_id_format"] == EMAIL_FORMAT
@@ -555,6 +552,70 @@ def test_single_logout_from_python3_saml_ends_the_session_for_every_participant(
     # The browser is signed out at Keyway: the next sign-on asks for the password.
     again, _ = sign_on_at_python_sp(browser, python, user, relay_state="")
     assert again.signed_in
+
+
+def test_single_logout_from_node_saml_reaches_python3_saml_over_redirect_binding(
+    python_sp, node_sp, saml_issuer, user
+):
+    """The other direction: node-saml starts Single Logout, python3-saml is told by Keyway's
+    server with a signed Redirect-binding LogoutRequest that python3-saml validates."""
+    from apps.sso_sessions.models import DeliveryStatus, LogoutDelivery, SignOnSession
+
+    python = python_sp()
+    node: NodeSamlSP = node_sp()
+    browser = SamlBrowser(saml_issuer)
+    _, python_login = sign_on_at_python_sp(browser, python, user, relay_state="")
+    sign_on_at_node_sp(browser, node, user, relay_state="")
+    (session,) = SignOnSession.objects.filter(user=user, ended_at__isnull=True)
+
+    page = browser.visit(node.logout_url(user.email))
+    auto_post = auto_post_form(page)
+    assert auto_post is not None, page.describe()
+    answer = browser.deliver(auto_post)
+
+    assert answer.status == 200, answer.body
+    assert python.errors == [], _pretty(python.errors)
+    (told,) = python.logout_requests
+    assert told["name_id"] == user.email
+    assert told["session_indexes"] == [python_login["session_index"]]
+    assert told["issuer"] == f"{saml_issuer}/saml/metadata"
+    session.refresh_from_db()
+    assert session.ended_at is not None
+    deliveries = LogoutDelivery.objects.filter(session=session)
+    assert {(d.party_id, d.status) for d in deliveries} == {
+        (python.entity_id, DeliveryStatus.DELIVERED)
+    }
+
+
+def test_authn_request_signed_with_a_key_keyway_does_not_know_is_refused(
+    python_sp, saml_issuer, user
+):
+    """Keyway checks the SP's signature with the certificate from the SP's registered
+    metadata: an SP whose key changed without new metadata gets an error page, no response."""
+    sp = python_sp()
+    sp.settings_data["sp"]["privateKey"], sp.settings_data["sp"]["x509cert"] = credential_create(
+        common_name="python3-saml SP, rotated without telling Keyway"
+    )
+    browser = SamlBrowser(saml_issuer)
+
+    page = browser.visit(sp.login_url(""))
+
+    assert 400 <= page.status < 500, page.describe()
+    assert auto_post_form(page) is None
+
+
+def test_unsigned_authn_request_from_an_sp_that_signs_its_requests_is_refused(
+    python_sp, saml_issuer, user
+):
+    """SAML Metadata 2.4.4: the SP's metadata says AuthnRequestsSigned="true", so an unsigned
+    request in its name (anyone can forge one) gets an error page, no response."""
+    sp = python_sp()
+    sp.settings_data["security"]["authnRequestsSigned"] = False
+
+    page = SamlBrowser(saml_issuer).visit(sp.login_url(""))
+
+    assert 400 <= page.status < 500, page.describe()
+    assert auto_post_form(page) is None
 
 
 def test_universal_logout_reaches_python3_saml_over_redirect_binding(python_sp, saml_issuer, user):
