@@ -19,7 +19,7 @@ from __future__ import annotations
 import posixpath
 import re
 from dataclasses import dataclass
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote
 
 HTTP_METHOD = re.compile(r"^[A-Z]{1,16}$")
 HEADER_NAME = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,128}$")
@@ -49,7 +49,8 @@ def path_normalise(uri: str) -> str:
     """The path the protected application will serve: query dropped, percent-decoding
     and dot segments resolved (so ``/public/%2e%2e/admin`` is matched as ``/admin``),
     repeated slashes collapsed, a trailing slash kept."""
-    path = unquote(urlsplit(uri).path or "/", errors="strict")
+    # Not urlsplit: it would read "//host/x" as a network location.
+    path = unquote(uri.split("?", 1)[0].split("#", 1)[0] or "/", errors="strict")
     if any(ord(c) < 0x20 or ord(c) == 0x7F for c in path) or "\\" in path:
         raise BadForwardedRequest("control characters or backslashes in the path")
     normal = posixpath.normpath("/" + path.lstrip("/"))

@@ -1,0 +1,82 @@
+"""The authorize step enforces access policies for the client (imported from SiteMinder
+or set in Keyway): access_denied for people they do not permit, acr step-up."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from django.contrib.auth.models import Group
+
+from apps.audit.models import Event
+from apps.policies.services import StorePlan, policy_store_sync
+from tests.oidc_provider.conftest import Flow
+
+pytestmark = pytest.mark.django_db
+
+
+def govern(client_id: str, *, group: str = "staff", acr: str = "") -> None:
+    """An application for the client whose one realm lets ``group`` in."""
+    plan = StorePlan()
+    plan.add("applications", "app", name="RP", hosts=[], kind="oidc", party_id=client_id)
+    plan.add("realms", "realm", name="RP", application="app", resource_filter="/", required_acr=acr)
+    plan.add("rules", "rule", name="use", realm="realm", resource="", match="prefix")
+    plan.add("policies", "policy", name="staff may use RP")
+    plan.add("policy_subjects", "who", name="staff", policy="policy", kind="group", value=group)
+    plan.add("policy_rules", "bind", name="bind", policy="policy", rule="rule", response=None)
+    policy_store_sync(plan=plan, prune=False, dry_run=False)
+
+
+def query_of(response) -> dict:
+    assert response.status_code == 302, response.content[:300]
+    return {k: v[0] for k, v in parse_qs(urlsplit(response["Location"]).query).items()}
+
+
+def test_a_person_the_policy_does_not_permit_gets_access_denied(flow: Flow, user) -> None:
+    govern(flow.rp.client_id)
+    params = query_of(flow.authorize())
+    assert params["error"] == "access_denied"
+    assert params["state"] == flow.state
+    event = Event.objects.get(type="oidc.policy_denied")
+    assert event.actor_email == user.email
+    assert event.data["client_id"] == flow.rp.client_id
+
+
+def test_a_denied_person_never_sees_the_consent_page(flow: Flow) -> None:
+    govern(flow.rp.client_id)
+    response = flow.authorize()
+    assert response.status_code == 302  # straight back to the client, no consent page
+
+
+def test_a_permitted_person_gets_a_code(flow: Flow, user) -> None:
+    user.groups.add(Group.objects.create(name="staff"))
+    govern(flow.rp.client_id)
+    assert flow.get_code()
+
+
+def test_an_unmanaged_client_is_unaffected(flow: Flow, make_client) -> None:
+    govern("some-other-client")
+    assert flow.get_code()
+
+
+def test_a_required_acr_above_the_session_signs_in_again_then_fails(flow: Flow, user) -> None:
+    user.groups.add(Group.objects.create(name="staff"))
+    govern(flow.rp.client_id, acr="urn:keyway:acr:mfa")
+    first = flow.authorize()
+    assert first.status_code == 302
+    assert urlsplit(first["Location"]).path == "/signin/"
+    back = parse_qs(urlsplit(first["Location"]).query)["next"][0]
+    signed_in = flow.browser.post(
+        "/signin/", {"email": user.email, "password": "correct horse battery staple", "next": back}
+    )
+    again = flow.browser.get(signed_in["Location"])
+    assert query_of(again)["error"] == "unmet_authentication_requirements"
+
+
+def test_prompt_none_with_a_required_acr_above_the_session_fails_at_once(
+    signed_in, first_party, user
+) -> None:
+    flow = Flow(signed_in, first_party)
+    user.groups.add(Group.objects.create(name="staff"))
+    govern(flow.rp.client_id, acr="urn:keyway:acr:mfa")
+    assert query_of(flow.authorize(prompt="none"))["error"] == "unmet_authentication_requirements"
