@@ -21,27 +21,25 @@ URL = "/policies/forward-auth"
 BROWSER = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8"
 
 
-def traefik(client: Client, uri: str, method: str = "GET", host="intranet.example.com", **extra):
-    """Traefik ForwardAuth: the original request in X-Forwarded-* headers."""
-    return client.get(
-        URL,
-        HTTP_X_FORWARDED_HOST=host,
-        HTTP_X_FORWARDED_URI=uri,
-        HTTP_X_FORWARDED_METHOD=method,
-        HTTP_X_FORWARDED_PROTO="https",
-        **extra,
-    )
+# How each gateway passes the original request (URI and method headers).
+TRAEFIK = ("HTTP_X_FORWARDED_URI", "HTTP_X_FORWARDED_METHOD")  # ForwardAuth
+NGINX = ("HTTP_X_ORIGINAL_URI", "HTTP_X_ORIGINAL_METHOD")  # auth_request, usual config
 
 
-def nginx(client: Client, uri: str, method: str = "GET", host="intranet.example.com", **extra):
-    """nginx auth_request with the usual proxy_set_header lines."""
-    return client.get(
-        URL,
-        HTTP_X_FORWARDED_HOST=host,
-        HTTP_X_ORIGINAL_URI=uri,
-        HTTP_X_ORIGINAL_METHOD=method,
-        **extra,
-    )
+def ask(style, client: Client, uri: str, method="GET", host="intranet.example.com", **extra):
+    uri_header, method_header = style
+    headers = {"HTTP_X_FORWARDED_HOST": host, uri_header: uri, method_header: method}
+    if style is TRAEFIK:
+        headers["HTTP_X_FORWARDED_PROTO"] = "https"
+    return client.get(URL, **headers, **extra)
+
+
+def traefik(*args, **kwargs):
+    return ask(TRAEFIK, *args, **kwargs)
+
+
+def nginx(*args, **kwargs):
+    return ask(NGINX, *args, **kwargs)
 
 
 def browser_of(email: str) -> Client:
