@@ -89,7 +89,9 @@ class ServiceProviderForm(forms.ModelForm):
             data["require_signed_requests"] = (
                 data.get("require_signed_requests") or metadata.authn_requests_signed
             )
-            self.errors.pop("entity_id", None)
+            # Filled in from the metadata: "required" errors on them no longer apply.
+            for name in ("entity_id", "name", "acs_endpoints", *_FROM_METADATA):
+                self.errors.pop(name, None)
         self._check(data)
         return data
 

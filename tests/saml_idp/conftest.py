@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 
 from apps.saml_idp.credentials import credentials_cache_clear
+from tests.oidc_provider.conftest import make_client  # noqa: F401  (pytest fixture)
 
 ISSUER = "https://idp.example.com"
 

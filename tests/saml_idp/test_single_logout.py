@@ -12,7 +12,6 @@ import pytest
 from apps.audit.models import Event
 from apps.sso_sessions.models import LogoutDelivery, SignOnSession
 from apps.sso_sessions.services import participant_record, user_universal_logout
-from tests.oidc_provider.conftest import make_client  # noqa: F401  (pytest fixture)
 from tests.saml_idp.flows import sp_accepts, sso
 from tests.saml_idp.sp import SamlSp, local, redirect_query
 from tests.sso_sessions.logout_receiver import LogoutReceiver
