@@ -294,6 +294,8 @@ def test_node_saml_signs_on_over_redirect_binding_and_validates_signed_response_
     sign_on, result = sign_on_at_node_sp(browser, sp, user, relay_state="/reports?year=2026")
 
     assert sign_on.signed_in
+    query = urllib.parse.urlsplit(sp.last_login["url"]).query
+    assert {"SigAlg", "Signature"} <= set(urllib.parse.parse_qs(query))  # signed by node-saml
     assert signed_elements(decoded(sign_on.auto_post)) == {"Response", "Assertion"}
     profile = result["profile"]
     assert profile["issuer"] == sp.idp.entity_id
