@@ -114,6 +114,7 @@ class NodeSamlSP:
         encrypted: bool = False,
         identifier_format: str = EMAIL_FORMAT,
         skip_request_compression: bool = False,
+        validate_in_response_to: str = "always",
     ) -> str:
         """Set node-saml's options; returns the SP metadata node-saml generated."""
         key, cert = credential_create(common_name="node-saml SP signing")
@@ -130,6 +131,7 @@ class NodeSamlSP:
             "want_assertions_signed": want_assertions_signed,
             "identifier_format": identifier_format,
             "skip_request_compression": skip_request_compression,
+            "validate_in_response_to": validate_in_response_to,
         }
         if encrypted:
             enc_key, enc_cert = credential_create(common_name="node-saml SP encryption")
@@ -188,22 +190,24 @@ def node_sp_start() -> NodeSamlSP:
 def node_sp_fixture(
     node_peer, saml_idp_metadata: str, register_saml_sp
 ) -> Iterator[Callable[..., NodeSamlSP]]:
-    """``node_sp(*register_options, binding=..., **configure)``: a node-saml SP server
-    configured from Keyway's metadata and registered with Keyway from the metadata node-saml
-    generated (NameID format email, and by default signed response and assertion).
+    """``node_sp(*register_options, binding=..., nameid="email", **configure)``: a node-saml
+    SP server configured from Keyway's metadata and registered with Keyway from the metadata
+    node-saml generated (by default with signed response and assertion).
 
     ``node_peer`` skips without node (fails in CI); each server stops when the test ends.
     """
     started: list[NodeSamlSP] = []
 
-    def start(*options: str, binding: str = "HTTP-Redirect", **configure: Any) -> NodeSamlSP:
+    def start(
+        *options: str, binding: str = "HTTP-Redirect", nameid: str = "email", **configure: Any
+    ) -> NodeSamlSP:
         started.append(node_sp_start())
         sp = started[-1]
         sso = Saml2.BINDING_HTTP_POST if binding == "HTTP-POST" else Saml2.BINDING_HTTP_REDIRECT
         metadata = sp.configure(
             idp_endpoints(saml_idp_metadata, sso_binding=sso), binding=binding, **configure
         )
-        register_saml_sp(metadata, "--nameid-format", "email", *(options or SIGNED))
+        register_saml_sp(metadata, "--nameid-format", nameid, *(options or SIGNED))
         return sp
 
     yield start
@@ -357,6 +361,38 @@ def test_node_saml_decrypts_an_encrypted_signed_assertion(node_sp, saml_issuer, 
     assert user.email not in xml  # neither the NameID nor the attributes travel in clear
     assert result["profile"]["nameID"] == user.email
     assert result["profile"]["attributes"]["email"] == user.email
+
+
+def test_transient_name_id_is_new_for_every_sign_on_session(node_sp, saml_issuer, user):
+    transient = "urn:oasis:names:tc:SAML:2.0:nameid-format:transient"
+    sp = node_sp(*SIGNED, identifier_format=transient, nameid="transient")
+
+    _, first = sign_on_at_node_sp(SamlBrowser(saml_issuer), sp, user, relay_state="")
+    _, second = sign_on_at_node_sp(SamlBrowser(saml_issuer), sp, user, relay_state="")
+
+    assert first["profile"]["nameIDFormat"] == transient
+    assert first["profile"]["nameID"] != second["profile"]["nameID"]
+    assert user.email not in (first["profile"]["nameID"], second["profile"]["nameID"])
+
+
+def test_idp_initiated_sign_on_is_accepted_by_node_saml(node_sp, saml_issuer, user):
+    """An unsolicited response (no InResponseTo) as node-saml accepts it with
+    ``validateInResponseTo: "ifPresent"``, the setting for IdP-initiated sign-on."""
+    sp = node_sp(*ATTRIBUTES, *SIGNED, "--allow-idp-initiated", validate_in_response_to="ifPresent")
+    browser = SamlBrowser(saml_issuer)
+    query = urllib.parse.urlencode({"sp": sp.entity_id, "RelayState": "/portal"})
+
+    sign_on = browser.sign_on(
+        f"{saml_issuer}/saml/idp-initiated?{query}", email=user.email, password=PASSWORD
+    )
+    answer = browser.deliver(sign_on.auto_post)
+
+    result = json.loads(answer.body)
+    assert answer.status == 200, f"{_pretty(result)}\n{decoded(sign_on.auto_post)}"
+    assert "InResponseTo" not in decoded(sign_on.auto_post)
+    assert result["profile"]["nameID"] == user.email
+    assert result["profile"]["attributes"]["firstName"] == "Alice"
+    assert result["relay_state"] == "/portal"
 
 
 def test_second_sign_on_reuses_the_keyway_session_without_a_sign_in_page(

@@ -13,7 +13,7 @@
 //   POST /configure  JSON {idp: {entity_id, sso_url, slo_url, certs}, signing: {key, cert},
 //                    encryption?: {key, cert}, binding: "HTTP-Redirect"|"HTTP-POST",
 //                    want_assertions_signed, want_response_signed, identifier_format,
-//                    skip_request_compression}
+//                    skip_request_compression, validate_in_response_to (default "always")}
 //                    -> {ok, entity_id, acs_url, slo_url, metadata} (generateServiceProviderMetadata)
 //   GET  /login?RelayState=…      -> {ok, binding, url} (Redirect) or {ok, binding, url, fields} (POST)
 //   POST /acs        the browser's auto-posted form -> {ok, profile} (validatePostResponseAsync)
@@ -102,7 +102,7 @@ function configure(input, origin) {
     wantAssertionsSigned: input.want_assertions_signed,
     wantAuthnResponseSigned: input.want_response_signed,
     identifierFormat: input.identifier_format,
-    validateInResponseTo: "always",
+    validateInResponseTo: input.validate_in_response_to ?? "always",
     acceptedClockSkewMs: 5000,
     // node-saml deflates HTTP-POST AuthnRequests unless told not to (passport-saml#241);
     // SAML Bindings 3.5.4 has no DEFLATE in the POST binding.
