@@ -298,7 +298,10 @@ def sso_continue(
         )
     required = [decision.required_acr] if decision.required_acr else []
     if required and not acr_satisfies(session_acr=context.acr, required_acr=required[0]):
-        if pending.is_passive or required[0] not in keyway_settings.ACR_LEVELS:
+        # Step up by signing in again, once: a sign-in since the request that still falls
+        # short means Keyway's sign-in cannot reach that level.
+        signed_in_since = context.login_id != pending.login_id
+        if pending.is_passive or signed_in_since or required[0] not in keyway_settings.ACR_LEVELS:
             _pending_drop(request, pending.key)
             return SsoStep(
                 message=_error(pending, STATUS_NO_AUTHN_CONTEXT, "Stronger sign-in is needed.")
