@@ -89,6 +89,49 @@ def metadata_fetch(*, url: str) -> bytes:
     return body
 
 
+@dataclass(frozen=True)
+class LoadedMetadata:
+    parsed: IdpMetadata
+    xml: str
+    url: str  # "" when the metadata was given as XML
+
+
+def saml_metadata_load(*, metadata: str) -> LoadedMetadata:
+    """Read IdP metadata given as XML text or as an http(s) URL (then re-read by beat).
+    Raises FederationRejected when it cannot be fetched or is not usable metadata."""
+    metadata = metadata.strip()
+    is_url = metadata.startswith(("https://", "http://"))
+    xml = metadata_fetch(url=metadata) if is_url else metadata.encode("utf-8")
+    return LoadedMetadata(
+        parsed=idp_metadata_parse(xml), xml=xml.decode("utf-8"), url=metadata if is_url else ""
+    )
+
+
+def source_save(
+    *, source: Source, metadata: LoadedMetadata | None = None, client_secret: str = ""
+) -> Source:
+    """Validate and save a source (admin and commands): SAML metadata applied and an SP
+    signing credential made on first save; an OIDC client secret stored encrypted."""
+    if metadata is not None:
+        _apply_metadata(source, metadata.parsed)
+        source.metadata_xml, source.metadata_url = metadata.xml, metadata.url
+    if source.kind == SourceKind.SAML and not source.sp_certificate:
+        key_pem, cert_pem = credential_create(common_name=f"Keyway SP {source.slug}")
+        source.sp_private_key = secret_encrypt(key_pem.encode("ascii"))
+        source.sp_certificate = cert_pem
+    if client_secret:
+        source.client_secret = secret_encrypt(client_secret.encode("utf-8"))
+    source.full_clean()
+    created = source.pk is None
+    source.save()
+    event_record(
+        type="federation.source_registered" if created else "federation.source_changed",
+        outcome=Outcome.SUCCESS,
+        data={"source": source.slug, "kind": source.kind},
+    )
+    return source
+
+
 def _apply_metadata(source: Source, metadata: IdpMetadata) -> None:
     source.idp_entity_id = metadata.entity_id
     source.idp_sso_url = metadata.sso_url
@@ -108,32 +151,15 @@ def saml_source_register(
 ) -> Source:
     """Register an upstream SAML IdP from its metadata: XML text, or an http(s) URL that
     is then re-read by Celery beat."""
-    is_url = metadata.startswith(("https://", "http://"))
-    xml = metadata_fetch(url=metadata) if is_url else metadata.encode("utf-8")
-    parsed = idp_metadata_parse(xml)
-    slug = slug or slugify(name)[:50]
-    key_pem, cert_pem = credential_create(common_name=f"Keyway SP {slug}")
     source = Source(
         name=name,
-        slug=slug,
+        slug=slug or slugify(name)[:50],
         kind=SourceKind.SAML,
         domains=domains or [],
         link_rule=link_rule,
         attribute_map=attribute_map or {},
-        metadata_url=metadata if is_url else "",
-        metadata_xml=xml.decode("utf-8"),
-        sp_private_key=secret_encrypt(key_pem.encode("ascii")),
-        sp_certificate=cert_pem,
     )
-    _apply_metadata(source, parsed)
-    source.full_clean()
-    source.save()
-    event_record(
-        type="federation.source_registered",
-        outcome=Outcome.SUCCESS,
-        data={"source": slug, "kind": "saml", "entity_id": parsed.entity_id},
-    )
-    return source
+    return source_save(source=source, metadata=saml_metadata_load(metadata=metadata))
 
 
 def oidc_source_register(
@@ -148,32 +174,18 @@ def oidc_source_register(
     attribute_map: dict[str, Any] | None = None,
     scopes: str = "openid email profile",
 ) -> Source:
-    slug = slug or slugify(name)[:50]
     source = Source(
         name=name,
-        slug=slug,
+        slug=slug or slugify(name)[:50],
         kind=SourceKind.OIDC,
         domains=domains or [],
         link_rule=link_rule,
         attribute_map=attribute_map or {},
         discovery_url=discovery_url,
         client_id=client_id,
-        client_secret=secret_encrypt(client_secret.encode("utf-8")),
         scopes=scopes,
     )
-    source.full_clean()
-    source.save()
-    event_record(
-        type="federation.source_registered",
-        outcome=Outcome.SUCCESS,
-        data={"source": slug, "kind": "oidc", "discovery_url": discovery_url},
-    )
-    return source
-
-
-def oidc_client_secret_set(*, source: Source, client_secret: str) -> None:
-    source.client_secret = secret_encrypt(client_secret.encode("utf-8"))
-    source.save(update_fields=["client_secret", "updated_at"])
+    return source_save(source=source, client_secret=client_secret)
 
 
 def saml_metadata_refresh(*, source: Source) -> bool:
@@ -325,13 +337,17 @@ def saml_logout_response_accept(*, request: HttpRequest, source: Source) -> None
 # --- OpenID Connect ---------------------------------------------------------------------
 
 
+def oidc_redirect_uri(*, slug: str) -> str:
+    return f"{issuer()}{resolve_url('federation:oidc_callback', slug=slug)}"
+
+
 def oidc_upstream(*, source: Source) -> oidc.Upstream:
     return oidc.Upstream(
         discovery_url=source.discovery_url,
         client_id=source.client_id,
         client_secret=secret_decrypt(bytes(source.client_secret)).decode("utf-8"),
         scopes=source.scopes,
-        redirect_uri=f"{issuer()}/federation/oidc/{source.slug}/callback",
+        redirect_uri=oidc_redirect_uri(slug=source.slug),
         timeout=keyway_settings.FEDERATION_HTTP_TIMEOUT,
         skew_seconds=keyway_settings.FEDERATION_CLOCK_SKEW,
     )

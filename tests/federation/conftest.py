@@ -52,3 +52,11 @@ def saml_answer(client: Client, saml_idp: PysamlIdp, saml_source: Source) -> Cal
         )
 
     return answer
+
+
+@pytest.fixture
+def static_server():
+    from tests.federation.static_server import StaticServer
+
+    with StaticServer() as server:
+        yield server

@@ -211,3 +211,32 @@ class PysamlIdp:
             query["SAMLResponse"], BINDING_HTTP_REDIRECT
         )
         return response.response.status.status_code.value
+
+    def answer_logout(self, logout_request_url: str) -> str:
+        """Parse the SP's signed LogoutRequest (redirect binding) and answer it with a
+        signed LogoutResponse; returns the URL the browser goes back to."""
+        assert self.server is not None
+        query = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(logout_request_url).query))
+        request = self.server.parse_logout_request(
+            query["SAMLRequest"],
+            BINDING_HTTP_REDIRECT,
+            relay_state=query.get("RelayState"),
+            sigalg=query.get("SigAlg"),
+            signature=query.get("Signature"),
+        )
+        response = self.server.create_logout_response(
+            request.message, [BINDING_HTTP_REDIRECT], sign=False
+        )
+        destination = self.server.config.metadata.single_logout_service(
+            request.message.issuer.text, binding=BINDING_HTTP_REDIRECT, typ="spsso"
+        )[0]["location"]
+        info = self.server.apply_binding(
+            BINDING_HTTP_REDIRECT,
+            str(response),
+            destination,
+            relay_state=query.get("RelayState", ""),
+            response=True,
+            sign=True,
+            sigalg=SIG_RSA_SHA256,
+        )
+        return dict(info["headers"])["Location"]

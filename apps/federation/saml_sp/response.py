@@ -82,6 +82,8 @@ def _attributes(response: OneLogin_Saml2_Response) -> dict[str, list[str]]:
 
 
 def _decode(saml_response: str) -> bytes:
+    if not saml_response:
+        raise FederationRejected("no_saml_response")
     try:
         return base64.b64decode(saml_response, validate=True)
     except (binascii.Error, ValueError) as error:
