@@ -13,7 +13,7 @@ from django.utils.html import format_html
 from apps.common.x509 import certificate_fingerprint
 from apps.federation.errors import FederationRejected
 from apps.federation.models import Source, SourceKind, UpstreamIdentity, UpstreamSession
-from apps.federation.services import saml_metadata_load, source_save
+from apps.federation.services import saml_metadata_load, source_metadata_apply, source_save
 
 
 class SourceForm(forms.ModelForm):
@@ -58,6 +58,8 @@ class SourceForm(forms.ModelForm):
         if kind == SourceKind.SAML and data.get("metadata"):
             try:
                 self.loaded_metadata = saml_metadata_load(metadata=data["metadata"])
+                # Before model validation, which wants the IdP's entity id and endpoints.
+                source_metadata_apply(source=self.instance, metadata=self.loaded_metadata)
             except FederationRejected as error:
                 self.add_error("metadata", f"Unusable metadata ({error.reason}). {error.detail}")
         elif kind == SourceKind.SAML and not (self.instance.pk and self.instance.idp_entity_id):
@@ -65,10 +67,6 @@ class SourceForm(forms.ModelForm):
         if kind == SourceKind.OIDC and not (data.get("new_client_secret") or self.instance.pk):
             self.add_error("new_client_secret", "An OpenID Connect source needs a client secret.")
         return data
-
-    def _post_clean(self) -> None:
-        # Model validation runs in source_save, once metadata has been applied.
-        pass
 
 
 @admin.register(Source)

@@ -113,8 +113,7 @@ def source_save(
     """Validate and save a source (admin and commands): SAML metadata applied and an SP
     signing credential made on first save; an OIDC client secret stored encrypted."""
     if metadata is not None:
-        _apply_metadata(source, metadata.parsed)
-        source.metadata_xml, source.metadata_url = metadata.xml, metadata.url
+        source_metadata_apply(source=source, metadata=metadata)
     if source.kind == SourceKind.SAML and not source.sp_certificate:
         key_pem, cert_pem = credential_create(common_name=f"Keyway SP {source.slug}")
         source.sp_private_key = secret_encrypt(key_pem.encode("ascii"))
@@ -132,11 +131,14 @@ def source_save(
     return source
 
 
-def _apply_metadata(source: Source, metadata: IdpMetadata) -> None:
-    source.idp_entity_id = metadata.entity_id
-    source.idp_sso_url = metadata.sso_url
-    source.idp_slo_url = metadata.slo_url
-    source.idp_certificates = list(metadata.certificates)
+def source_metadata_apply(*, source: Source, metadata: LoadedMetadata) -> None:
+    """Copy IdP metadata onto the (unsaved) source: endpoints and signing certificates."""
+    parsed = metadata.parsed
+    source.idp_entity_id = parsed.entity_id
+    source.idp_sso_url = parsed.sso_url
+    source.idp_slo_url = parsed.slo_url
+    source.idp_certificates = list(parsed.certificates)
+    source.metadata_xml, source.metadata_url = metadata.xml, metadata.url
     source.metadata_refreshed_at = timezone.now()
 
 
@@ -202,8 +204,8 @@ def saml_metadata_refresh(*, source: Source) -> bool:
         )
         return False
     before = (source.idp_sso_url, source.idp_slo_url, list(source.idp_certificates))
-    _apply_metadata(source, parsed)
-    source.metadata_xml = xml.decode("utf-8")
+    loaded = LoadedMetadata(parsed=parsed, xml=xml.decode("utf-8"), url=source.metadata_url)
+    source_metadata_apply(source=source, metadata=loaded)
     source.save()
     changed = before != (source.idp_sso_url, source.idp_slo_url, list(source.idp_certificates))
     event_record(
