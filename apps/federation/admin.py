@@ -26,6 +26,12 @@ class SourceForm(forms.ModelForm):
         help_text="SAML: the IdP's metadata XML, or its https URL (re-read periodically). "
         "Leave empty to keep the current metadata.",
     )
+    discovery_url = forms.URLField(
+        required=False,
+        max_length=1024,
+        assume_scheme="https",
+        help_text="OpenID Connect: https://…/.well-known/openid-configuration",
+    )
     new_client_secret = forms.CharField(
         required=False,
         strip=False,
