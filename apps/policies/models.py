@@ -50,7 +50,7 @@ class Realm(SourceKeyed):
     parent = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.CASCADE, related_name="children"
     )
-    resource_filter = models.CharField(max_length=1024, help_text="Path prefix it protects.")
+    resource_filter = models.TextField(help_text="Path prefix it protects.")
     protect_all = models.BooleanField(default=True)
     required_acr = models.CharField(max_length=255, blank=True)
     auth_scheme = models.CharField(max_length=255, blank=True)
@@ -66,7 +66,7 @@ class Rule(SourceKeyed):
         REGEX = "regex"
 
     realm = models.ForeignKey(Realm, on_delete=models.CASCADE, related_name="rules")
-    resource = models.CharField(max_length=2048, default="*")
+    resource = models.TextField(default="*")
     match = models.CharField(max_length=8, choices=Match.choices, default=Match.WILDCARD)
     methods = models.JSONField(default=list, blank=True, help_text="Empty: every method.")
     allow = models.BooleanField(default=True)
@@ -87,7 +87,7 @@ class ResponseEntry(SourceKeyed):
 
     response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="entries")
     kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.HEADER)
-    value = models.CharField(max_length=2048, blank=True)
+    value = models.TextField(blank=True)
     user_attribute = models.CharField(max_length=255, blank=True)
 
 
@@ -110,11 +110,11 @@ class PolicySubject(SourceKeyed):
 
     policy = models.ForeignKey(Policy, on_delete=models.CASCADE, related_name="subjects")
     kind = models.CharField(max_length=12, choices=Kind.choices)
-    value = models.CharField(max_length=1024, blank=True)
+    value = models.TextField(blank=True)
     attribute = models.CharField(max_length=255, blank=True)
     exclude = models.BooleanField(default=False)
     recursive = models.BooleanField(default=False)
-    source_dn = models.CharField(max_length=2048, blank=True)
+    source_dn = models.TextField(blank=True)
     resolved = models.BooleanField(default=True)
 
 

@@ -45,6 +45,7 @@ KINDS: dict[str, tuple[type[models.Model], dict[str, str]]] = {
     "policy_rules": (PolicyRule, {"policy": "policies", "rule": "rules", "response": "responses"}),
 }
 BATCH = 2000
+NAME_MAX = 255
 
 
 def policies_version_bump() -> None:
@@ -67,10 +68,12 @@ class StorePlan:
     )
 
     def add(self, table: str, xid: str, /, **fields: Any) -> None:
+        if isinstance(fields.get("name"), str) and len(fields["name"]) > NAME_MAX:
+            fields["name"] = fields["name"][: NAME_MAX - 1] + "…"  # names are labels only
         self.rows[table][xid] = fields
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Change:
     kind: str
     xid: str
@@ -186,12 +189,19 @@ def _write(
             pk_of[kind].update(created.values_list("source_xid", "id"))
         else:
             pk_of[kind].update((o.source_xid, o.pk) for o in objs)
-    rows = [(pk_of[kind][xid], fields) for xid, fields in creates if self_links] + updates
-    if not rows:
-        return
-    objs = [model(pk=pk, **_columns(fields, links, pk_of)) for pk, fields in rows]
-    columns = sorted({c for _, fields in rows for c in _columns(fields, links, pk_of)})
-    model.objects.bulk_update(objs, columns, batch_size=BATCH)
+    # New rows pointing at rows of their own kind (nested realms): set just that link.
+    linked = [(pk_of[kind][x], f) for x, f in creates if any(f.get(k) for k in self_links)]
+    if linked:
+        objs = [model(pk=pk, **_columns(_only(f, self_links), links, pk_of)) for pk, f in linked]
+        model.objects.bulk_update(objs, [f"{k}_id" for k in self_links], batch_size=BATCH)
+    if updates:
+        objs = [model(pk=pk, **_columns(fields, links, pk_of)) for pk, fields in updates]
+        columns = sorted({c for _, fields in updates for c in _columns(fields, links, pk_of)})
+        model.objects.bulk_update(objs, columns, batch_size=BATCH)
+
+
+def _only(fields: dict, keys: list[str]) -> dict:
+    return {k: fields.get(k) for k in keys}
 
 
 ALLOWED_COUNTER_KEY = "policies:allowed"

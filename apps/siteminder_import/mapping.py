@@ -37,6 +37,7 @@ closed in the engine.
 from __future__ import annotations
 
 import csv
+import hashlib
 import ipaddress
 import json
 import re
@@ -101,6 +102,15 @@ def group_map_load(path: Path) -> dict[str, str]:
     return mapping
 
 
+def binding_key(link: str, rule: str, response: str | None) -> str:
+    """A rule → response binding has no XID of its own: its link's, rule's and
+    response's, hashed when that would not fit a source key."""
+    key = f"{link}#{rule}#{response or ''}"
+    if len(key) <= 255:
+        return key
+    return f"{link[:180]}#{hashlib.sha256(key.encode()).hexdigest()[:40]}"
+
+
 def acr_for_level(level: int | None, levels: Iterable[Iterable]) -> str:
     chosen = ""
     for threshold, acr in sorted((int(t), str(a)) for t, a in levels):
@@ -111,17 +121,21 @@ def acr_for_level(level: int | None, levels: Iterable[Iterable]) -> str:
 
 class _Mapper:
     def __init__(self, export: Export, group_map: dict[str, str], acr_levels: list) -> None:
-        self.objects = {o.xid: o for o in export.objects if o.xid}
-        self.by_class: dict[str, list[SmObject]] = {}
-        for obj in export.objects:
-            self.by_class.setdefault(obj.cls, []).append(obj)
         self.group_map, self.acr_levels = group_map, acr_levels
         self.out = Mapped()
         self.reported: set[tuple[str, str, str]] = set()
+        self.objects: dict[str, SmObject] = {}
+        self.by_class: dict[str, list[SmObject]] = {}
         for obj in export.objects:
             self.out.counts[obj.cls] = self.out.counts.get(obj.cls, 0) + 1
             if not obj.xid:
-                self.issue(obj, "missing_xid", "the object has no XID; it cannot be keyed")
+                self.issue(obj, "missing_xid", "the object has no XID: not carried")
+                continue
+            if obj.xid in self.objects:
+                self.issue(obj, "duplicate_xid", "another object has this XID: not carried")
+                continue
+            self.objects[obj.xid] = obj
+            self.by_class.setdefault(obj.cls, []).append(obj)
 
     def issue(self, obj: SmObject, code: str, message: str) -> None:
         if (obj.xid, code, message) in self.reported:
@@ -446,7 +460,7 @@ class _Mapper:
                         for response in self._responses_of(
                             link, link.links("ResponseLink", "ResponseGroupLink"), responses
                         ):
-                            key = f"{link.xid}#{rule}#{response or ''}"
+                            key = binding_key(link.xid, rule, response)
                             self.out.plan.add(
                                 "policy_rules",
                                 key,
@@ -460,7 +474,7 @@ class _Mapper:
                 for rule in self._rules_of(policy, rule_link, rules):
                     self.out.plan.add(
                         "policy_rules",
-                        f"{policy.xid}#{rule}#",
+                        binding_key(policy.xid, rule, None),
                         name=policy.name,
                         policy=policy.xid,
                         rule=rule,

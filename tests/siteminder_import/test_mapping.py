@@ -172,3 +172,16 @@ def test_rest_json_links_and_children_parse_like_xps() -> None:
     ]
     assert realm.flag("ProtectAll", False) is True
     assert realm.number("IdleTimeout") == 900
+
+
+def test_objects_without_or_with_a_repeated_xid_are_reported_not_carried() -> None:
+    agents = [
+        SmObject("Agent", "", props={"Name": ["nameless.example.com"]}),
+        SmObject("Agent", "A", props={"Name": ["first.example.com"]}),
+        SmObject("Agent", "A", props={"Name": ["second.example.com"]}),
+    ]
+    out = export_map(export=Export(objects=agents), group_map={}, acr_levels=LEVELS)
+    assert out.plan.rows["applications"] == {
+        "A": {"name": "first.example.com", "hosts": ["first.example.com"]}
+    }
+    assert [i.code for i in out.issues] == ["missing_xid", "duplicate_xid"]

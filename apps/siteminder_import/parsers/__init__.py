@@ -8,6 +8,7 @@ as a list of values — ``str``, ``int``/``float``, ``bool`` or ``Link``.
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
 from typing import Union
 
@@ -21,7 +22,7 @@ class Link:
 Value = Union[str, int, float, bool, Link]  # noqa: UP007 (a runtime alias)
 
 
-@dataclass
+@dataclass(slots=True)
 class SmObject:
     cls: str
     xid: str
@@ -92,10 +93,10 @@ class ExportError(Exception):
 
 
 def class_name(raw: str) -> str:
-    """``CA.SM::Realm`` → ``Realm``."""
-    return raw.rsplit("::", 1)[-1].strip()
+    """``CA.SM::Realm`` → ``Realm`` (interned: a few names shared by every object)."""
+    return sys.intern(raw.rsplit("::", 1)[-1].strip())
 
 
 def property_name(raw: str) -> str:
     """``CA.SM::Realm.ResourceFilter`` → ``ResourceFilter`` (the suffix is the key)."""
-    return raw.rsplit("::", 1)[-1].rsplit(".", 1)[-1].strip()
+    return sys.intern(raw.rsplit("::", 1)[-1].rsplit(".", 1)[-1].strip())

@@ -27,8 +27,8 @@ from apps.audit.models import Outcome
 from apps.audit.services import event_record
 from apps.common.conf import keyway_settings
 from apps.common.progress import ProgressBar
-from apps.policies.services import policy_store_sync
-from apps.siteminder_import.mapping import export_map, group_map_load
+from apps.policies.services import SyncResult, policy_store_sync
+from apps.siteminder_import.mapping import Mapped, export_map, group_map_load
 from apps.siteminder_import.parsers import Export, ExportError, rest_json, xps_xml
 from apps.siteminder_import.report import report_build, report_write_html, report_write_json
 
@@ -77,16 +77,9 @@ class Command(BaseCommand):
         mapped = export_map(
             export=export, group_map=group_map, acr_levels=keyway_settings.POLICY_ACR_BY_LEVEL
         )
+        export.objects.clear()  # the plan has what the store needs: free the parsed objects
         result = policy_store_sync(
             plan=mapped.plan, prune=options["prune"], dry_run=options["dry_run"]
-        )
-        report = report_build(
-            source=str(path),
-            export=export,
-            mapped=mapped,
-            result=result,
-            dry_run=options["dry_run"],
-            prune=options["prune"],
         )
         if not options["dry_run"] and result.changed:
             event_record(
@@ -94,11 +87,20 @@ class Command(BaseCommand):
                 outcome=Outcome.SUCCESS,
                 data={"export": path.name, "summary": result.counts, "issues": len(mapped.issues)},
             )
-        if options["report"]:
-            report_write_json(report, options["report"])
-        if options["html_report"]:
-            report_write_html(report, options["html_report"])
-        self._print(report, dry_run=options["dry_run"], verbose=options["verbosity"] > 1)
+        if options["report"] or options["html_report"]:
+            report = report_build(
+                source=str(path),
+                export=export,
+                mapped=mapped,
+                result=result,
+                dry_run=options["dry_run"],
+                prune=options["prune"],
+            )
+            if options["report"]:
+                report_write_json(report, options["report"])
+            if options["html_report"]:
+                report_write_html(report, options["html_report"])
+        self._print(result, mapped, export, options)
 
     def _read(self, path: Path, fmt: str | None, bar: ProgressBar) -> Export:
         try:
@@ -121,31 +123,28 @@ class Command(BaseCommand):
         except ExportError as error:
             raise CommandError(f"{path}: {error}") from None
 
-    def _print(self, report: dict, *, dry_run: bool, verbose: bool) -> None:
-        out = self.stdout
-        out.write("Plan (dry run, nothing written):" if dry_run else "Imported:")
-        for kind, counts in report["summary"].items():
+    def _print(self, result: SyncResult, mapped: Mapped, export: Export, options: dict) -> None:
+        out, verbose = self.stdout, options["verbosity"] > 1
+        out.write("Plan (dry run, nothing written):" if options["dry_run"] else "Imported:")
+        for kind, counts in result.counts.items():
             out.write(
                 f"  {kind:<17} create {counts['create']:>6}  update {counts['update']:>6}  "
                 f"unchanged {counts['unchanged']:>6}  gone {counts['gone']:>6}"
             )
-        changes = report["changes"]
+        changes = result.changes
         for change in changes if verbose else changes[:SHOWN]:
-            fields = ", ".join(f"{k}: {v[0]!r} → {v[1]!r}" for k, v in change["fields"].items())
+            fields = ", ".join(f"{k}: {v[0]!r} → {v[1]!r}" for k, v in change.fields.items())
             out.write(
-                f"  {change['action']:<6} {change['kind']} {change['xid']} {change['name']!r}"
+                f"  {change.action:<6} {change.kind} {change.xid} {change.name!r}"
                 + (f" ({fields})" if fields else "")
             )
         if len(changes) > SHOWN and not verbose:
             out.write(f"  … and {len(changes) - SHOWN} more changes (see --report)")
-        issues = report["issues"]
+        issues = mapped.issues
         out.write(f"{len(issues)} object(s) not carried over faithfully")
         for issue in issues if verbose else issues[:SHOWN]:
-            out.write(
-                f"  {issue['code']}: {issue['cls']} {issue['xid']} {issue['name']!r}: "
-                f"{issue['message']}"
-            )
+            out.write(f"  {issue.code}: {issue.cls} {issue.xid} {issue.name!r}: {issue.message}")
         if len(issues) > SHOWN and not verbose:
             out.write(f"  … and {len(issues) - SHOWN} more (see --report)")
-        if report["unknown_input"]:
-            out.write(f"{len(report['unknown_input'])} unknown element(s)/attribute(s) ignored")
+        if export.oddities:
+            out.write(f"{len(export.oddities)} unknown element(s)/attribute(s) ignored")
