@@ -335,12 +335,20 @@ def _subject_matches(subject: Subject, person: Person, nested: frozenset[str]) -
     return None
 
 
-def policy_covers(snapshot: Snapshot, policy: Policy, person: Person, context: Context) -> bool:
-    """Does the policy apply to this person (rule 6), failing closed for its effect?"""
+def policy_covers(
+    snapshot: Snapshot,
+    policy: Policy,
+    person: Person,
+    context: Context,
+    nested: frozenset[str] | None = None,
+) -> bool:
+    """Does the policy apply to this person (rule 6), failing closed for its effect?
+    ``nested``: the person's groups with nesting followed (computed when not given)."""
     deny_policy = not policy.allow
     if not policy.ip_allows(context.ip):
         return False
-    nested = _expand_groups(snapshot, person.groups)
+    if nested is None:
+        nested = _expand_groups(snapshot, person.groups)
     includes: list[bool] = []
     for subject in policy.subjects:
         hit = _subject_matches(subject, person, nested)
@@ -456,9 +464,10 @@ def _decide(
     denied: list[str] = []
     allowed: list[str] = []
     fired: list[Binding] = []
+    nested = _expand_groups(snapshot, person.groups)
     for rule in matched:
         for policy, binding in snapshot.policies_by_rule.get(rule.key, ()):
-            if not policy.enabled or not policy_covers(snapshot, policy, person, context):
+            if not policy.enabled or not policy_covers(snapshot, policy, person, context, nested):
                 continue
             if rule.allow and policy.allow:
                 allowed.append(f"rule {rule.name!r} of policy {policy.name!r} allows")

@@ -301,6 +301,8 @@ KEYWAY = {
     "LOGOUT_DELIVERY_RETRY_DELAY": 10,
     "LOGOUT_DELIVERY_TIMEOUT": 5,
     "GLOBAL_TOKEN_REVOCATION_CLIENTS": env_list("KEYWAY_GLOBAL_TOKEN_REVOCATION_CLIENTS"),
+    # SiteMinder authentication-scheme protection level → acr ([minimum level, acr], ...).
+    "POLICY_ACR_BY_LEVEL": [[0, "urn:keyway:acr:password"], [10, "urn:keyway:acr:mfa"]],
     "FEDERATION_CLOCK_SKEW": env_int("KEYWAY_FEDERATION_CLOCK_SKEW", 120),
     "FEDERATION_REQUEST_TTL": 600,
     "FEDERATION_HTTP_TIMEOUT": 5,
