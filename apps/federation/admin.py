@@ -75,6 +75,18 @@ class SourceForm(forms.ModelForm):
         return data
 
 
+# What the IdP's metadata says and Keyway derived from it: shown, never typed in.
+_SAML_READ_ONLY = (
+    "sp_metadata_link",
+    "idp_entity_id",
+    "idp_sso_url",
+    "idp_slo_url",
+    "signing_certificates",
+    "metadata_url",
+    "metadata_refreshed_at",
+)
+
+
 @admin.register(Source)
 class SourceAdmin(admin.ModelAdmin):
     form = SourceForm
@@ -82,32 +94,13 @@ class SourceAdmin(admin.ModelAdmin):
     list_filter = ("kind", "enabled", "link_rule")
     search_fields = ("name", "slug", "idp_entity_id", "discovery_url")
     prepopulated_fields = {"slug": ("name",)}
-    readonly_fields = (
-        "sp_metadata_link",
-        "idp_entity_id",
-        "idp_sso_url",
-        "idp_slo_url",
-        "signing_certificates",
-        "metadata_url",
-        "metadata_refreshed_at",
-    )
+    readonly_fields = _SAML_READ_ONLY
     fieldsets = (
         (None, {"fields": ("name", "slug", "kind", "enabled", "domains")}),
         ("Accounts", {"fields": ("link_rule", "attribute_map", "default_acr", "acr_map")}),
         (
             "SAML identity provider",
-            {
-                "fields": (
-                    "metadata",
-                    "sp_metadata_link",
-                    "idp_entity_id",
-                    "idp_sso_url",
-                    "idp_slo_url",
-                    "signing_certificates",
-                    "metadata_url",
-                    "metadata_refreshed_at",
-                )
-            },
+            {"fields": ("metadata", *_SAML_READ_ONLY)},
         ),
         (
             "OpenID Connect provider",

@@ -10,7 +10,7 @@ import base64
 import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT
 from saml2.config import IdPConfig
@@ -118,12 +118,10 @@ class PysamlIdp:
         *,
         name_id: str,
         attributes: dict[str, list[str]],
-        sign_assertion: bool = True,
-        sign_response: bool = False,
-        sign_alg: str = SIG_RSA_SHA256,
-        digest_alg: str = DIGEST_SHA256,
+        **signing: Any,
     ) -> Answer:
-        """Parse Keyway's AuthnRequest (checking its redirect-binding signature) and answer it."""
+        """Parse Keyway's AuthnRequest (checking its redirect-binding signature) and answer it
+        (``signing``: the signing options of :meth:`respond`)."""
         assert self.server is not None, "call trust_sp() with Keyway's SP metadata first"
         query = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(authn_request_url).query))
         parsed = self.server.parse_authn_request(
@@ -143,10 +141,7 @@ class PysamlIdp:
             sp_entity_id=request.issuer.text,
             name_id=name_id,
             attributes=attributes,
-            sign_assertion=sign_assertion,
-            sign_response=sign_response,
-            sign_alg=sign_alg,
-            digest_alg=digest_alg,
+            **signing,
         )
         encoded = base64.b64encode(xml.encode("utf-8")).decode("ascii")
         return Answer(acs_url=acs, saml_response=encoded, relay_state=query.get("RelayState", ""))

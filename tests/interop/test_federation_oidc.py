@@ -23,15 +23,19 @@ import pytest
 import requests
 from django.core.cache import cache
 from django.test import Client
-from joserfc import jwt
 from joserfc.jwk import KeySet, RSAKey
 
 from apps.accounts.selectors import user_get_by_email, user_group_names
 from apps.federation.models import LinkRule
 from apps.federation.services import oidc_source_register
-from apps.oidc_provider.client_services import client_create
+from tests.federation.relying_party import (
+    SCOPE,
+    id_token_claims,
+    provider_link,
+    relying_party_create,
+)
 from tests.interop.conftest import NODE_DIR, node_peers_ready
-from tests.oidc_provider.conftest import REDIRECT_URI, Flow, RegisteredClient
+from tests.oidc_provider.conftest import Flow, RegisteredClient
 
 pytestmark = [pytest.mark.interop, pytest.mark.django_db]
 
@@ -101,15 +105,7 @@ def source(upstream: str):
 
 @pytest.fixture
 def relying_party(db: None) -> RegisteredClient:
-    client, secret = client_create(
-        name="Wiki",
-        client_type="confidential",
-        redirect_uris=[REDIRECT_URI],
-        scopes=["openid", "profile", "email", "groups"],
-        grant_types=["authorization_code"],
-        skip_consent=True,
-    )
-    return RegisteredClient(client, secret)
+    return relying_party_create()
 
 
 def _through_upstream(browser: Client, start: str) -> object:
@@ -128,30 +124,21 @@ def _through_upstream(browser: Client, start: str) -> object:
     raise AssertionError("no way back to Keyway from the upstream")
 
 
-def _provider_link(page: str) -> str:
-    marker = f'href="/federation/{SLUG}/start'
-    start = page.index(marker) + len('href="')
-    return page[start : page.index('"', start)].replace("&amp;", "&")
-
-
 def test_a_person_signs_in_upstream_and_the_relying_party_gets_mapped_claims_and_groups(
     client: Client, source, relying_party: RegisteredClient
 ):
     flow = Flow(client, relying_party)
-    authorize = flow.authorize(scope="openid profile email groups")
+    authorize = flow.authorize(scope=SCOPE)
     assert authorize.status_code == 302
     assert "/signin/" in authorize["Location"]
     signin_page = client.get(authorize["Location"]).content.decode()
     assert "Corp Okta" in signin_page
 
-    back = _through_upstream(client, _provider_link(signin_page))
+    back = _through_upstream(client, provider_link(signin_page, SLUG))
     assert back.status_code == 302, back.content.decode()[:2000]
     assert back["Location"].startswith("/oauth/authorize?")  # the RP's request resumes
 
-    code = flow.code_from(client.get(back["Location"]))
-    tokens = flow.exchange(code).json()
-    keys = KeySet.import_key_set(client.get("/oauth/jwks").json())
-    claims = jwt.decode(tokens["id_token"], keys).claims
+    claims = id_token_claims(flow, back["Location"])
     user = user_get_by_email(email="alice@corp.example")
     assert claims["sub"] == str(user.subject)
     assert claims["email"] == "alice@corp.example"

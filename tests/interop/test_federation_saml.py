@@ -11,14 +11,17 @@ from __future__ import annotations
 
 import pytest
 from django.test import Client
-from joserfc import jwt
-from joserfc.jwk import KeySet
 
 from apps.accounts.selectors import user_get_by_email
-from apps.oidc_provider.client_services import client_create
 from apps.sso_sessions.selectors import sessions_active_for_user
+from tests.federation.relying_party import (
+    SCOPE,
+    id_token_claims,
+    provider_link,
+    relying_party_create,
+)
 from tests.federation.saml_peer import PysamlIdp, corp_register
-from tests.oidc_provider.conftest import REDIRECT_URI, Flow, RegisteredClient
+from tests.oidc_provider.conftest import Flow, RegisteredClient
 from tests.sso_sessions.logout_receiver import LogoutReceiver
 
 pytestmark = [pytest.mark.interop, pytest.mark.django_db(transaction=True)]
@@ -50,16 +53,7 @@ def receiver():
 
 @pytest.fixture
 def relying_party(receiver: LogoutReceiver) -> RegisteredClient:
-    client, secret = client_create(
-        name="Wiki",
-        client_type="confidential",
-        redirect_uris=[REDIRECT_URI],
-        scopes=["openid", "profile", "email", "groups"],
-        grant_types=["authorization_code"],
-        skip_consent=True,
-        backchannel_logout_uri=receiver.url,
-    )
-    return RegisteredClient(client, secret)
+    return relying_party_create(backchannel_logout_uri=receiver.url)
 
 
 def _signin_through_idp(client: Client, idp: PysamlIdp, start: str) -> object:
@@ -78,17 +72,11 @@ def test_sign_in_through_pysaml2_reaches_a_relying_party_then_idp_logout_ends_it
     receiver: LogoutReceiver,
 ):
     flow = Flow(client, relying_party)
-    authorize = flow.authorize(scope="openid profile email groups")
+    authorize = flow.authorize(scope=SCOPE)
     signin_page = client.get(authorize["Location"]).content.decode()
-    marker = 'href="/federation/corp/start'
-    link_start = signin_page.index(marker) + len('href="')
-    link = signin_page[link_start : signin_page.index('"', link_start)].replace("&amp;", "&")
-
-    back = _signin_through_idp(client, idp, link)
+    back = _signin_through_idp(client, idp, provider_link(signin_page, "corp"))
     assert back.status_code == 302, back.content.decode()[:2000]
-    code = flow.code_from(client.get(back["Location"]))
-    id_token = flow.exchange(code).json()["id_token"]
-    claims = jwt.decode(id_token, KeySet.import_key_set(client.get("/oauth/jwks").json())).claims
+    claims = id_token_claims(flow, back["Location"])
     assert claims["email"] == "bob@corp.example"
     assert (claims["given_name"], claims["family_name"]) == ("Bob", "Builder")
     assert sorted(claims["groups"]) == ["construction", "staff"]
