@@ -187,3 +187,8 @@ def test_the_xps_reader_keeps_memory_bounded_by_clearing_finished_objects() -> N
         "AuthScheme",
         "UserDirectory",
     }
+
+
+def test_a_progress_bar_is_drawn_on_request(capsys) -> None:
+    import_export(EXPORT_XML, "--progress", "always")
+    assert "64 objects read" in capsys.readouterr().err
