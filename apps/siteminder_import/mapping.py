@@ -56,6 +56,9 @@ PASSWORD_SCHEMES = {"basic", "htmlform", "html form", "html forms", "forms", "ba
 STRUCTURE_CLASSES = {"Domain", "UserDirectory", "AgentType", "AgentTypeAttr", "ResponseGroup"}
 HEADER_TYPE = "webagent-http-header-variable"
 USERATTR = re.compile(r'^<%\s*userattr\s*=\s*"([^"]+)"\s*%>$', re.IGNORECASE)
+HOST_NAME = re.compile(
+    r"^(?=.{1,253}$)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$"
+)
 QUERY = re.compile(r"^\(\s*([A-Za-z][\w-]*)\s*=\s*([^()]*)\)$")
 # A network no client address is in: IP restrictions that were all unreadable.
 NO_ADDRESS = "255.255.255.255/32"
@@ -164,7 +167,14 @@ class _Mapper:
         hosts: dict[str, list[str]] = {}
         for agent in self.by_class.get("Agent", []):
             name = agent.name.strip().lower()
-            hosts[agent.xid] = [name] if name else []
+            hosts[agent.xid] = [name] if HOST_NAME.match(name) else []
+            if not hosts[agent.xid]:
+                self.issue(
+                    agent,
+                    "agent_not_a_host",
+                    f"agent name {agent.name!r} is not a host name: set the application's hosts "
+                    "in the admin — until then its realms protect no web request",
+                )
             self.out.plan.add("applications", agent.xid, name=agent.name, hosts=hosts[agent.xid])
         for group in self.by_class.get("AgentGroup", []):
             members: list[str] = []
@@ -220,6 +230,15 @@ class _Mapper:
                 self.issue(realm, "no_agent", "no (resolvable) agent or agent group: not carried")
                 continue
             kept.add(realm.xid)
+        dropped = True
+        while dropped:  # a realm whose parent was not carried would lose its prefix
+            dropped = False
+            for xid in sorted(kept):
+                parent = parent_of[xid]
+                if parent is not None and parent not in kept:
+                    kept.discard(xid)
+                    self.issue(realms[xid], "no_parent", "its parent realm was not carried")
+                    dropped = True
         for realm in realms.values():
             if realm.xid not in kept:
                 continue

@@ -185,3 +185,28 @@ def test_objects_without_or_with_a_repeated_xid_are_reported_not_carried() -> No
         "A": {"name": "first.example.com", "hosts": ["first.example.com"]}
     }
     assert [i.code for i in out.issues] == ["missing_xid", "duplicate_xid"]
+
+
+def test_an_agent_name_that_is_no_host_name_is_reported() -> None:
+    agent = SmObject("Agent", "A", props={"Name": ["webagent01"]})
+    out = export_map(export=Export(objects=[agent]), group_map={}, acr_levels=LEVELS)
+    assert out.plan.rows["applications"]["A"]["hosts"] == []
+    assert [i.code for i in out.issues] == ["agent_not_a_host"]
+
+
+def test_a_nested_realm_whose_parent_was_not_carried_is_not_carried() -> None:
+    agent = SmObject("Agent", "A", props={"Name": ["a.example.com"]})
+    parent = SmObject("Realm", "P", props={"Name": ["parent"], "ResourceFilter": ["/p/"]})
+    child = SmObject(
+        "Realm",
+        "C",
+        props={
+            "Name": ["child"],
+            "ResourceFilter": ["c/"],
+            "ParentRealmLink": [Link("P")],
+            "AgentLink": [Link("A")],
+        },
+    )
+    out = export_map(export=Export(objects=[agent, parent, child]), group_map={}, acr_levels=LEVELS)
+    assert out.plan.rows["realms"] == {}
+    assert [i.code for i in out.issues] == ["no_agent", "no_parent"]
