@@ -4,6 +4,10 @@ by the source's rule, and answers every refusal with an error page and an audit 
 
 from __future__ import annotations
 
+import base64
+import urllib.parse
+import zlib
+
 import pytest
 
 from apps.accounts.selectors import user_get_by_email, user_group_names
@@ -177,3 +181,26 @@ def test_local_password_sign_out_through_the_federation_endpoint_stays_local(cli
     response = client.post("/federation/signout/")
     assert response.status_code == 200
     assert not client.get("/").wsgi_request.user.is_authenticated
+
+
+def _deflated(data: bytes) -> str:
+    """As the HTTP-Redirect binding carries a message: raw DEFLATE, base64, URL-quoted."""
+    return urllib.parse.quote(base64.b64encode(zlib.compress(data)[2:-4]).decode())
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        "SAMLRequest=%%%",
+        "SAMLRequest=PGZvby8%2B",  # "<foo/>", not deflated
+        # 64 MiB of zeros, deflated: stopped at the size bound, never inflated in full
+        "SAMLRequest=" + _deflated(b"\0" * (64 << 20)),
+        "SAMLResponse=bm90IGRlZmxhdGVk",
+    ],
+    ids=["nothing", "not-base64", "not-deflated", "deflate-bomb", "garbage-response"],
+)
+def test_garbage_at_the_logout_endpoint_gets_an_error_page(client, saml_source, query):
+    response = client.get(f"/federation/saml/corp/slo?{query}")
+    assert response.status_code == 400
+    assert Event.objects.filter(type="federation.rejected").exists()

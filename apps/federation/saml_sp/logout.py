@@ -9,17 +9,18 @@ LogoutRequest naming the NameID and SessionIndex the IdP gave at sign-in.
 
 from __future__ import annotations
 
+import base64
+import binascii
+import zlib
 from dataclasses import dataclass
 from typing import Any
 
 from onelogin.saml2.auth import OneLogin_Saml2_Auth
-from onelogin.saml2.errors import OneLogin_Saml2_Error, OneLogin_Saml2_ValidationError
 from onelogin.saml2.logout_request import OneLogin_Saml2_Logout_Request
 from onelogin.saml2.settings import OneLogin_Saml2_Settings
-from onelogin.saml2.utils import OneLogin_Saml2_Utils
 
 from apps.federation.errors import FederationRejected
-from apps.federation.saml_sp.xml_guard import xml_untrusted_check
+from apps.federation.saml_sp.xml_guard import MAX_XML_BYTES, xml_untrusted_check
 
 
 @dataclass(frozen=True)
@@ -34,29 +35,50 @@ def _signed_settings(settings: dict[str, Any]) -> dict[str, Any]:
     return {**settings, "security": {**settings["security"], "wantMessagesSigned": True}}
 
 
+def _redirect_message_check(encoded: str) -> None:
+    """Inflate the HTTP-Redirect message (raw DEFLATE, SAML Bindings 3.4.4.1) with a bound,
+    so a deflate bomb stops here, then apply the XML guard."""
+    try:
+        raw = base64.b64decode(encoded, validate=False)
+        inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+        xml = inflater.decompress(raw, MAX_XML_BYTES + 1)
+    except (binascii.Error, ValueError, zlib.error) as error:
+        raise FederationRejected("logout_message_malformed") from error
+    if not xml:
+        raise FederationRejected("logout_message_malformed")
+    if len(xml) > MAX_XML_BYTES or inflater.unconsumed_tail:
+        raise FederationRejected("xml_too_large")
+    xml_untrusted_check(xml)
+
+
+def _process_slo(
+    *, settings: dict[str, Any], request_data: dict[str, Any], parameter: str, reason: str
+) -> OneLogin_Saml2_Auth:
+    _redirect_message_check(request_data["get_data"].get(parameter, ""))
+    auth = OneLogin_Saml2_Auth(request_data, _signed_settings(settings))
+    try:
+        auth.redirect_url = auth.process_slo(keep_local_session=True)
+    except Exception as error:
+        raise FederationRejected(reason, detail=repr(error)) from error
+    if auth.get_errors():
+        raise FederationRejected(reason, detail=auth.get_last_error_reason() or "")
+    return auth
+
+
 def logout_request_accept(
     *, settings: dict[str, Any], request_data: dict[str, Any]
 ) -> InboundLogout:
-    encoded = request_data["get_data"].get("SAMLRequest", "")
-    try:
-        xml = OneLogin_Saml2_Utils.decode_base64_and_inflate(encoded)
-    except Exception as error:
-        raise FederationRejected("logout_request_malformed") from error
-    xml_untrusted_check(xml if isinstance(xml, bytes) else xml.encode("utf-8"))
-    auth = OneLogin_Saml2_Auth(request_data, _signed_settings(settings))
-    try:
-        redirect_url = auth.process_slo(keep_local_session=True)
-    except (OneLogin_Saml2_Error, OneLogin_Saml2_ValidationError) as error:
-        raise FederationRejected("logout_request_invalid", detail=str(error)) from error
-    if auth.get_errors():
-        raise FederationRejected(
-            "logout_request_invalid", detail=auth.get_last_error_reason() or ""
-        )
+    auth = _process_slo(
+        settings=settings,
+        request_data=request_data,
+        parameter="SAMLRequest",
+        reason="logout_request_invalid",
+    )
     last = auth.get_last_request_xml()
     return InboundLogout(
         name_id=OneLogin_Saml2_Logout_Request.get_nameid(last),
         session_indexes=tuple(OneLogin_Saml2_Logout_Request.get_session_indexes(last)),
-        redirect_url=redirect_url or "",
+        redirect_url=auth.redirect_url or "",
     )
 
 
@@ -80,15 +102,12 @@ def logout_request_url(
 
 def logout_response_accept(*, settings: dict[str, Any], request_data: dict[str, Any]) -> None:
     """The IdP's answer to Keyway's LogoutRequest: signed, from the registered issuer."""
-    auth = OneLogin_Saml2_Auth(request_data, _signed_settings(settings))
-    try:
-        auth.process_slo(keep_local_session=True)
-    except (OneLogin_Saml2_Error, OneLogin_Saml2_ValidationError) as error:
-        raise FederationRejected("logout_response_invalid", detail=str(error)) from error
-    if auth.get_errors():
-        raise FederationRejected(
-            "logout_response_invalid", detail=auth.get_last_error_reason() or ""
-        )
+    _process_slo(
+        settings=settings,
+        request_data=request_data,
+        parameter="SAMLResponse",
+        reason="logout_response_invalid",
+    )
 
 
 def sp_metadata(*, settings: dict[str, Any]) -> str:
