@@ -259,14 +259,22 @@ class Python3SamlSP:
                     self._answer(404 if length <= MAX_BODY_BYTES else 413, {"ok": False})
                     return
                 form = dict(urllib.parse.parse_qsl(self.rfile.read(length).decode("ascii")))
-                self._answer(*sp.acs(form))
+                self._run(sp.acs, form)
 
             def do_GET(self) -> None:
                 parts = urllib.parse.urlsplit(self.path)
                 if parts.path != "/slo":
                     self._answer(404, {"ok": False})
                     return
-                self._answer(*sp.slo(dict(urllib.parse.parse_qsl(parts.query))))
+                self._run(sp.slo, dict(urllib.parse.parse_qsl(parts.query)))
+
+            def _run(self, step: Callable[[dict[str, str]], tuple], data: dict[str, str]):
+                try:
+                    answer = step(data)
+                except Exception as error:  # python3-saml raised: report it, as an app logs it
+                    sp.errors.append({"where": self.path, "exception": repr(error)})
+                    answer = (500, {"ok": False, "error": repr(error)})
+                self._answer(*answer)
 
             def _answer(self, status: int, body: dict[str, Any], location: str | None = None):
                 text = json.dumps(body).encode()
