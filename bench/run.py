@@ -428,9 +428,9 @@ def scenarios(
 # --- Floors ------------------------------------------------------------------------------
 
 
-def openssl_rs256() -> float:
+def openssl_rs256(seconds: int) -> float:
     out = subprocess.run(
-        ["openssl", "speed", "-seconds", "3", "-multi", str(CORES), "rsa2048"],
+        ["openssl", "speed", "-seconds", str(seconds), "-multi", str(CORES), "rsa2048"],
         capture_output=True,
         text=True,
         check=True,
@@ -439,10 +439,10 @@ def openssl_rs256() -> float:
     return float(line[-2])  # sign/s over all cores
 
 
-def hash_floor() -> dict:
+def hash_floor(rounds: int) -> dict:
     """Sign-ins per second the password hash allows on every core (bench/password_hash.py)."""
     out = subprocess.run(
-        [PYTHON, "bench/password_hash.py", "--rounds", "15"],
+        [PYTHON, "bench/password_hash.py", "--rounds", str(rounds)],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -531,6 +531,11 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=4 * CORES)
     parser.add_argument("--only", nargs="*", default=[], help="scenario names")
     parser.add_argument("--out", type=Path, default=BENCH / "results")
+    parser.add_argument(
+        "--smoke",
+        action="store_true",
+        help="shortest floors: proves the harness runs (the test suite's smoke test)",
+    )
     options = parser.parse_args()
     for tool in ("wrk", "node", "psql", "openssl"):
         if shutil.which(tool) is None:
@@ -625,8 +630,8 @@ def main() -> None:
             connections=options.connections,
         )
     report["floors"] = {
-        "hash": hash_floor(),
-        "openssl_rs256_sign_per_s": openssl_rs256(),
+        "hash": hash_floor(rounds=2 if options.smoke else 15),
+        "openssl_rs256_sign_per_s": openssl_rs256(seconds=1 if options.smoke else 3),
         "bare_django": bare,
     }
     ids = {"BENCH_CLIENT_ID": made["client_id"], "BENCH_CLIENT_SECRET": made["client_secret"]}
