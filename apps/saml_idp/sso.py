@@ -17,6 +17,7 @@ import secrets
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from django.core.cache import cache
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -59,8 +60,6 @@ from apps.sso_sessions.policy import acr_satisfies
 from apps.sso_sessions.selectors import participant_get
 from apps.sso_sessions.services import participant_record
 
-_PENDING_KEY = "saml_pending"
-_PENDING_MAX = 10  # requests one browser may have in flight
 PROTOCOL_SCHEMA = "saml-schema-protocol-2.0.xsd"
 
 
@@ -76,9 +75,12 @@ class PendingSso:
     is_passive: bool = False
     nameid_format: str = NameIdFormat.EMAIL
     requested_contexts: list[str] = field(default_factory=list)
-    # The sign-in current when the request arrived: ForceAuthn needs a newer one.
+    # The sign-in current when the browser first reached the continuation (ForceAuthn and
+    # step-up need a newer one). Read there, not when the request arrives: an HTTP-POST
+    # request comes cross-site, without Keyway's SameSite=Lax session cookie.
     login_id: str | None = None
-    key: str = field(default_factory=lambda: secrets.token_urlsafe(16))
+    login_seen: bool = False
+    key: str = field(default_factory=lambda: secrets.token_urlsafe(24))
 
 
 @dataclass(frozen=True)
@@ -153,7 +155,6 @@ def authn_request_receive(
         is_passive=authn.is_passive,
         nameid_format=sp.nameid_format,
         requested_contexts=list(authn.requested_authn_contexts),
-        login_id=_login_id(request),
     )
     try:
         pending.nameid_format = nameid_format_choose(
@@ -189,30 +190,29 @@ def idp_initiated_start(
     return pending
 
 
-def _login_id(request: HttpRequest) -> str | None:
-    from apps.accounts.selectors import session_auth_context
-
-    context = session_auth_context(request=request)
-    return context.login_id if context else None
+def _pending_cache_key(key: str) -> str:
+    return f"saml:pending:{key}"
 
 
 def _pending_store(request: HttpRequest, pending: PendingSso) -> None:
-    stored = dict(request.session.get(_PENDING_KEY, {}))
-    stored[pending.key] = asdict(pending)
-    while len(stored) > _PENDING_MAX:
-        stored.pop(next(iter(stored)))
-    request.session[_PENDING_KEY] = stored
+    """Pending requests live in the cache under an unguessable key, not in the browser's
+    session: writing the session while the browser's cookie is absent (a cross-site POST)
+    would start a new session and replace the person's signed-in cookie."""
+    cache.set(
+        _pending_cache_key(pending.key),
+        asdict(pending),
+        keyway_settings.SAML_REQUEST_MAX_AGE + keyway_settings.SAML_CLOCK_SKEW,
+    )
 
 
 def pending_get(request: HttpRequest, key: str) -> PendingSso | None:
-    data = request.session.get(_PENDING_KEY, {}).get(key)
+    data = cache.get(_pending_cache_key(key)) if key else None
     return PendingSso(**data) if isinstance(data, dict) else None
 
 
 def _pending_drop(request: HttpRequest, key: str) -> None:
-    stored = dict(request.session.get(_PENDING_KEY, {}))
-    stored.pop(key, None)
-    request.session[_PENDING_KEY] = stored
+    """Answered: one response per request."""
+    cache.delete(_pending_cache_key(key))
 
 
 def _authn_context(acr: str) -> str:
@@ -275,6 +275,10 @@ def sso_continue(
                 status=STATUS_REQUESTER,
             )
         )
+    if not pending.login_seen:
+        pending.login_id = context.login_id if context else None
+        pending.login_seen = True
+        _pending_store(request, pending)
     fresh_enough = context is not None and (
         not pending.force_authn or context.login_id != pending.login_id
     )

@@ -333,12 +333,6 @@ def test_node_saml_signs_on_over_post_binding_with_a_signed_authn_request(
     assert result["relay_state"] == "deep/link"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="node-saml 5.1.0 deflates HTTP-POST AuthnRequests by default (passport-saml#241); "
-    "SAML Bindings 3.5.4 has no DEFLATE on POST and Keyway answers 400 'malformed XML'. "
-    "Decision pending: inflate a POSTed SAMLRequest that is not XML, as many IdPs do.",
-)
 def test_node_saml_with_default_options_signs_on_over_post_binding(node_sp, saml_issuer, user):
     sp = node_sp("--sign-response", binding="HTTP-POST", want_assertions_signed=False)
 
@@ -410,13 +404,6 @@ def test_second_sign_on_reuses_the_keyway_session_without_a_sign_in_page(
     assert one["profile"]["sessionIndex"] == two["profile"]["sessionIndex"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Keyway keeps the pending AuthnRequest in the Django session: the cross-site POST "
-    "arrives without the SameSite=Lax session cookie, so Keyway starts a new session and its "
-    "Set-Cookie replaces the signed-in one; the person must sign in again (and the old "
-    "session is orphaned). Fix: keep the pending request outside the session cookie.",
-)
 def test_post_binding_sign_on_of_a_signed_in_person_asks_no_password(node_sp, saml_issuer, user):
     """The SP's form posts cross-site, so the browser withholds Keyway's SameSite=Lax cookies
     on that POST; Keyway must still recognise the signed-in person (a real browser would

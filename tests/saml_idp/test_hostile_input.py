@@ -69,6 +69,8 @@ def test_oversized_messages_and_deflate_bombs_are_refused(client, register) -> N
     bomb = _deflate(b"<" + b"a" * 5_000_000 + b">")
     assert len(bomb) < 20_000  # tiny on the wire
     _refused(client.get(f"/saml/sso?SAMLRequest={quote(bomb)}"), b"larger than")
+    # HTTP-POST accepts DEFLATE too (node-saml sends it), with the same bound.
+    _refused(client.post("/saml/sso", {"SAMLRequest": bomb}), b"larger than")
     big = base64.b64encode(b"<a>" + b"x" * 200_000 + b"</a>").decode()
     response = client.post("/saml/sso", {"SAMLRequest": big})
     assert response.status_code in (400, 413)
