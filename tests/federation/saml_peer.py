@@ -20,11 +20,11 @@ from saml2.server import Server
 from saml2.xmldsig import DIGEST_SHA256, SIG_RSA_SHA256
 
 from apps.common.x509 import credential_create
-from apps.federation.models import Source
-from apps.federation.services import saml_source_register
 
 if TYPE_CHECKING:
     from django.test import Client
+
+    from apps.federation.models import Source
 
 XMLSEC = "/usr/bin/xmlsec1"
 PASSWORD_CONTEXT = "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport"
@@ -32,6 +32,9 @@ PASSWORD_CONTEXT = "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTran
 
 def corp_register(idp: PysamlIdp, client: Client, slug: str = "corp") -> Source:
     """Register the IdP as corp.example's source, and Keyway's SP metadata at the IdP."""
+    # Imported here: the corpus generator uses this module without Django configured.
+    from apps.federation.services import saml_source_register
+
     source = saml_source_register(
         name="Corp", slug=slug, metadata=idp.metadata(), domains=["corp.example"]
     )

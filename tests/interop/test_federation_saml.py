@@ -22,7 +22,7 @@ from tests.federation.relying_party import (
 )
 from tests.federation.saml_peer import PysamlIdp, corp_register
 from tests.oidc_provider.conftest import Flow, RegisteredClient
-from tests.sso_sessions.logout_receiver import LogoutReceiver
+from tests.sso_sessions.logout_receiver import LogoutReceiver, celery_always_eager
 
 pytestmark = [pytest.mark.interop, pytest.mark.django_db(transaction=True)]
 
@@ -47,7 +47,8 @@ def corp(db: None, idp: PysamlIdp, client: Client):
 
 @pytest.fixture
 def receiver():
-    with LogoutReceiver() as receiver:
+    # The fan-out's delivery task runs in-process here, on Redis too: no worker in tests.
+    with celery_always_eager(True), LogoutReceiver() as receiver:
         yield receiver
 
 
