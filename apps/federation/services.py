@@ -406,8 +406,10 @@ def oidc_sign_in_complete(*, request: HttpRequest, source: Source) -> SignInResu
         "iss"
     ):
         raise FederationRejected("issuer_missing")
+    if not request.GET.get("code"):
+        raise FederationRejected("no_code")
     token = oidc.code_exchange(
-        upstream=upstream, code=request.GET.get("code", ""), code_verifier=flow["verifier"]
+        upstream=upstream, code=request.GET["code"], code_verifier=flow["verifier"]
     )
     claims = oidc.id_token_validate(
         upstream=upstream, id_token=token["id_token"], nonce=flow["nonce"]
@@ -580,13 +582,19 @@ def upstream_logout_url(*, request: HttpRequest, sid: str, return_to: str) -> st
     )
 
 
+def upstream_return_url() -> str:
+    """Where an upstream sends the browser after its logout (its post-logout redirect URI
+    or the RelayState of Keyway's LogoutRequest): Keyway's signed-out page."""
+    return f"{issuer()}{resolve_url('accounts:signout')}"
+
+
 def federated_sign_out(*, request: HttpRequest) -> str:
     """Sign out here (and of every relying party), then of the upstream when it can be
     told: returns the upstream's logout URL, or "" when there is none."""
     context = session_auth_context(request=request)
     url = ""
     if context is not None:
-        return_to = f"{issuer()}{resolve_url('accounts:signout')}"
+        return_to = upstream_return_url()
         try:
             url = upstream_logout_url(request=request, sid=context.sid, return_to=return_to)
         except FederationRejected:

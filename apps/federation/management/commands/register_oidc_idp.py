@@ -16,7 +16,11 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from apps.federation.management.commands._options import add_common_arguments, common_values
-from apps.federation.services import oidc_redirect_uri, oidc_source_register
+from apps.federation.services import (
+    oidc_redirect_uri,
+    oidc_source_register,
+    upstream_return_url,
+)
 
 
 class Command(BaseCommand):
@@ -45,5 +49,6 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Registered {source.name}.\n"
             f"Redirect URI to register at the provider: "
-            f"{oidc_redirect_uri(slug=source.slug)}"
+            f"{oidc_redirect_uri(slug=source.slug)}\n"
+            f"Post-logout redirect URI (for sign-out at the provider): {upstream_return_url()}"
         )
