@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import unquote
 
@@ -60,9 +61,10 @@ def path_normalise(uri: str) -> str:
     return normal
 
 
-def original_request(headers: dict[str, str], *, fallback_method: str) -> Original:
+def original_request(headers: Mapping[str, str], *, fallback_method: str) -> Original:
     """Read the original request from the gateway's headers (Traefik names first, then
-    the nginx ones)."""
+    the nginx ones). ``headers`` must look names up case-insensitively, as HTTP does
+    (Django's ``request.headers``)."""
     host = (headers.get("X-Forwarded-Host") or headers.get("X-Original-Host") or "").strip()
     host = host.split(",")[0].strip()
     uri = headers.get("X-Forwarded-Uri") or headers.get("X-Original-URI") or "/"

@@ -112,10 +112,19 @@ def test_allows_are_counted_not_audited(people) -> None:
     assert not Event.objects.filter(type="policies.access_denied").exists()
 
 
+@pytest.mark.parametrize("gateway", [traefik, nginx])
+def test_the_original_path_decides(people, gateway) -> None:
+    alice = browser_of("alice@example.com")
+    assert gateway(alice, "/index.html").status_code == 200
+    assert gateway(alice, "/secret/plans").status_code == 403
+    assert gateway(Client(), "/public/about").status_code == 200
+
+
 def test_the_original_method_decides(people) -> None:
     assert traefik(browser_of("walt@example.com"), "/form", "POST").status_code == 200
     assert traefik(browser_of("alice@example.com"), "/form", "POST").status_code == 403
     assert nginx(browser_of("walt@example.com"), "/form", "POST").status_code == 200
+    assert nginx(browser_of("alice@example.com"), "/form", "POST").status_code == 403
 
 
 def test_unprotected_resources_pass_without_identity(people) -> None:

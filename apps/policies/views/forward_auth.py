@@ -57,7 +57,7 @@ def _signin_location(original_url: str) -> str:
 @never_cache
 def forward_auth(request: HttpRequest) -> HttpResponse:
     try:
-        original = original_request(dict(request.headers), fallback_method=request.method or "")
+        original = original_request(request.headers, fallback_method=request.method or "")
     except BadForwardedRequest as error:
         response = HttpResponse(f"Bad forward-auth request: {error}\n", status=400)
         response["Content-Type"] = "text/plain; charset=utf-8"
