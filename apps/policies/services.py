@@ -44,6 +44,9 @@ KINDS: dict[str, tuple[type[models.Model], dict[str, str]]] = {
     "policy_subjects": (PolicySubject, {"policy": "policies"}),
     "policy_rules": (PolicyRule, {"policy": "policies", "rule": "rules", "response": "responses"}),
 }
+# Fields a plan sets only on creation: afterwards they belong to Keyway's administrators
+# (an agent's host names, which SiteMinder does not always know).
+CREATE_ONLY: dict[str, set[str]] = {"applications": {"hosts"}}
 BATCH = 2000
 NAME_MAX = 255
 
@@ -134,9 +137,10 @@ def _sync(plan: StorePlan, *, prune: bool, dry_run: bool, result: SyncResult) ->
                 creates.append((xid, fields))
                 result.changes.append(Change(kind, xid, str(fields.get("name", "")), "create"))
                 continue
-            diff = {k: [old.get(k), v] for k, v in fields.items() if old.get(k) != v}
+            owned = {k: v for k, v in fields.items() if k not in CREATE_ONLY.get(kind, ())}
+            diff = {k: [old.get(k), v] for k, v in owned.items() if old.get(k) != v}
             if diff:
-                updates.append((old["id"], fields))
+                updates.append((old["id"], owned))
                 result.changes.append(Change(kind, xid, str(fields.get("name")), "update", diff))
             counts["update" if diff else "unchanged"] += 1
         counts["create"] = len(creates)

@@ -192,3 +192,12 @@ def test_the_xps_reader_keeps_memory_bounded_by_clearing_finished_objects() -> N
 def test_a_progress_bar_is_drawn_on_request(capsys) -> None:
     import_export(EXPORT_XML, "--progress", "always")
     assert "64 objects read" in capsys.readouterr().err
+
+
+def test_hosts_set_in_keyway_survive_a_re_import(tmp_path) -> None:
+    import_export()
+    agent = Application.objects.get(source_xid="CA.SM::Agent@01-0001-synthetic")
+    agent.hosts = ["intranet.example.com", "intranet.internal"]
+    agent.save()
+    assert report_of(tmp_path)["changes"] == []
+    assert Application.objects.get(pk=agent.pk).hosts == agent.hosts
