@@ -528,6 +528,13 @@ class _Mapper:
             "ResponseAttr",
             "AuthScheme",
         }
+        for obj in self.objects.values():  # every reference, whatever its class
+            for values in obj.props.values():
+                for link in (v for v in values if isinstance(v, Link)):
+                    if link.xid not in self.objects:
+                        self.issue(
+                            obj, "unresolved_link", f"link to {link.xid or link.path!r} not found"
+                        )
         for cls, objects in self.by_class.items():
             if cls not in known:
                 for obj in objects:
