@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("apps.saml_idp.urls")),
     path("", include("apps.federation.urls")),
     path("", include("apps.policies.urls")),
+    path("", include("apps.api.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -22,6 +22,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "csp",
     "oauth2_provider",
+    "rest_framework",
+    "drf_spectacular",
     "apps.common",
     "apps.audit",
     "apps.accounts",
@@ -31,6 +33,7 @@ INSTALLED_APPS = [
     "apps.federation",
     "apps.policies",
     "apps.siteminder_import",
+    "apps.api",
 ]
 
 MIDDLEWARE = [
