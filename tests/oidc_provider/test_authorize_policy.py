@@ -9,22 +9,14 @@ import pytest
 from django.contrib.auth.models import Group
 
 from apps.audit.models import Event
-from apps.policies.services import StorePlan, policy_store_sync
 from tests.oidc_provider.conftest import Flow
+from tests.policies.governance import govern as govern_application
 
 pytestmark = pytest.mark.django_db
 
 
-def govern(client_id: str, *, group: str = "staff", acr: str = "") -> None:
-    """An application for the client whose one realm lets ``group`` in."""
-    plan = StorePlan()
-    plan.add("applications", "app", name="RP", hosts=[], kind="oidc", party_id=client_id)
-    plan.add("realms", "realm", name="RP", application="app", resource_filter="/", required_acr=acr)
-    plan.add("rules", "rule", name="use", realm="realm", resource="", match="prefix")
-    plan.add("policies", "policy", name="staff may use RP")
-    plan.add("policy_subjects", "who", name="staff", policy="policy", kind="group", value=group)
-    plan.add("policy_rules", "bind", name="bind", policy="policy", rule="rule", response=None)
-    policy_store_sync(plan=plan, prune=False, dry_run=False)
+def govern(client_id: str, **options: str) -> None:
+    govern_application("oidc", client_id, **options)
 
 
 def query_of(response) -> dict:

@@ -11,8 +11,8 @@ from django.contrib.auth.models import Group
 from lxml import etree
 
 from apps.audit.models import Event
-from apps.policies.services import StorePlan, policy_store_sync
 from apps.sso_sessions.models import Participant
+from tests.policies.governance import govern as govern_application
 from tests.saml_idp.flows import sp_accepts, sso
 from tests.saml_idp.sp import SamlSp
 
@@ -21,16 +21,8 @@ pytestmark = pytest.mark.django_db
 STATUS = "{urn:oasis:names:tc:SAML:2.0:protocol}StatusCode"
 
 
-def govern(entity_id: str, *, group: str = "staff", acr: str = "") -> None:
-    """An application for the SP whose one realm lets ``group`` in."""
-    plan = StorePlan()
-    plan.add("applications", "app", name="SP", hosts=[], kind="saml", party_id=entity_id)
-    plan.add("realms", "realm", name="SP", application="app", resource_filter="/", required_acr=acr)
-    plan.add("rules", "rule", name="use", realm="realm", resource="", match="prefix")
-    plan.add("policies", "policy", name="staff may use SP")
-    plan.add("policy_subjects", "who", name="staff", policy="policy", kind="group", value=group)
-    plan.add("policy_rules", "bind", name="bind", policy="policy", rule="rule", response=None)
-    policy_store_sync(plan=plan, prune=False, dry_run=False)
+def govern(entity_id: str, **options: str) -> None:
+    govern_application("saml", entity_id, **options)
 
 
 def _statuses(answer) -> list[str]:

@@ -9,6 +9,7 @@ from urllib.parse import quote
 
 import pytest
 from lxml import etree
+from onelogin.saml2.utils import OneLogin_Saml2_Utils
 
 from apps.audit.models import Event
 from tests.saml_idp.flows import RSA_SHA256, SHA256, post_request_xml, sign_in
@@ -139,14 +140,14 @@ def test_signature_wrapping_is_refused(client, register) -> None:
     assert b"evil.example.net" not in response.content or b"SAMLResponse" not in response.content
 
 
-def test_acs_url_that_is_not_registered_gets_no_response(client, user, register) -> None:
-    from onelogin.saml2.utils import OneLogin_Saml2_Utils
-
-    sp = register(SamlSp())
+def _signed_request_with(sp: SamlSp, **attributes: str) -> str:
+    """The SP's genuine AuthnRequest with attributes changed, then signed again by the SP
+    (a validly signed request Keyway must still refuse on its content)."""
     _id, signed = post_request_xml(sp)
     root = etree.fromstring(signed.encode())
     root.remove(root.find("{http://www.w3.org/2000/09/xmldsig#}Signature"))
-    root.set("AssertionConsumerServiceURL", "https://evil.example.net/acs")
+    for name, value in attributes.items():
+        root.set(name, value)
     resigned = OneLogin_Saml2_Utils.add_sign(
         etree.tostring(root),
         sp.keys[0],
@@ -154,29 +155,26 @@ def test_acs_url_that_is_not_registered_gets_no_response(client, user, register)
         sign_algorithm=RSA_SHA256,
         digest_algorithm=SHA256,
     )
+    return base64.b64encode(resigned).decode()
+
+
+def test_acs_url_that_is_not_registered_gets_no_response(client, user, register) -> None:
+    sp = register(SamlSp())
+    request = _signed_request_with(sp, AssertionConsumerServiceURL="https://evil.example.net/acs")
     sign_in(client, user)
-    response = client.post("/saml/sso", {"SAMLRequest": base64.b64encode(resigned).decode()})
-    _refused(response, b"is not registered")
+    _refused(client.post("/saml/sso", {"SAMLRequest": request}), b"is not registered")
 
 
 def test_stale_request_is_refused(client, register) -> None:
     sp = register(SamlSp())
-    _id, signed = post_request_xml(sp)
-    root = etree.fromstring(signed.encode())
-    root.remove(root.find("{http://www.w3.org/2000/09/xmldsig#}Signature"))
-    root.set("IssueInstant", "2020-01-01T00:00:00Z")
-    from onelogin.saml2.utils import OneLogin_Saml2_Utils
+    request = _signed_request_with(sp, IssueInstant="2020-01-01T00:00:00Z")
+    _refused(client.post("/saml/sso", {"SAMLRequest": request}), b"too old")
 
-    resigned = OneLogin_Saml2_Utils.add_sign(
-        etree.tostring(root),
-        sp.keys[0],
-        sp.keys[1],
-        sign_algorithm=RSA_SHA256,
-        digest_algorithm=SHA256,
-    )
-    _refused(
-        client.post("/saml/sso", {"SAMLRequest": base64.b64encode(resigned).decode()}), b"too old"
-    )
+
+def test_request_for_another_destination_is_refused(client, register) -> None:
+    sp = register(SamlSp())
+    request = _signed_request_with(sp, Destination="https://other-idp.example.com/saml/sso")
+    _refused(client.post("/saml/sso", {"SAMLRequest": request}), b"Destination")
 
 
 def test_relay_state_beyond_the_limit_is_refused(client, register) -> None:
