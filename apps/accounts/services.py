@@ -13,10 +13,11 @@ from django.http import HttpRequest
 
 from apps.accounts.authn import ACR_PASSWORD, AMR_PASSWORD, SESSION_KEY, AuthContext
 from apps.accounts.models import User
-from apps.accounts.throttling import account_throttle, ip_throttle, retry_after
+from apps.accounts.throttling import account_throttle, ip_throttle, throttled_state
 from apps.audit.models import Outcome
 from apps.audit.services import event_record
 from apps.common.http import client_ip
+from apps.common.ratelimit import RateLimitState
 from apps.sso_sessions.models import EndReason
 from apps.sso_sessions.selectors import session_by_sid
 from apps.sso_sessions.services import session_end, session_start
@@ -27,11 +28,16 @@ class SignInAttempt:
     """The outcome of checking credentials: a user, or why not (never which part was wrong)."""
 
     user: User | None
-    retry_after: int = 0
+    # Set when a throttle refused the attempt: Retry-After and RateLimit header values.
+    limit: RateLimitState | None = None
 
     @property
     def throttled(self) -> bool:
-        return self.retry_after > 0
+        return self.limit is not None
+
+    @property
+    def retry_after(self) -> int:
+        return self.limit.reset if self.limit is not None else 0
 
 
 def user_create(
@@ -59,16 +65,16 @@ def user_authenticate(*, request: HttpRequest, email: str, password: str) -> Sig
     ip_key = client_ip(request)
     by_account, by_ip = account_throttle(), ip_throttle()
 
-    wait = retry_after((by_account, account_key), (by_ip, ip_key))
-    if wait:
+    limit = throttled_state((by_account, account_key), (by_ip, ip_key))
+    if limit is not None:
         event_record(
             type="signin",
             outcome=Outcome.DENIED,
             request=request,
             actor_email=account_key,
-            data={"reason": "throttled", "retry_after": wait},
+            data={"reason": "throttled", "retry_after": limit.reset},
         )
-        return SignInAttempt(user=None, retry_after=wait)
+        return SignInAttempt(user=None, limit=limit)
 
     user = auth.authenticate(request, username=email, password=password)
     if user is None:

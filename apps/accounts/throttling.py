@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from django.core.cache import cache
 
 from apps.common.conf import keyway_settings
+from apps.common.ratelimit import RateLimitState
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,17 @@ class Throttle:
 def retry_after(*checks: tuple[Throttle, str]) -> int:
     """The longest wait any of these (throttle, key) pairs imposes; 0 when none does."""
     return max((throttle.retry_after(key) for throttle, key in checks), default=0)
+
+
+def throttled_state(*checks: tuple[Throttle, str]) -> RateLimitState | None:
+    """The lock that holds longest among these pairs as RateLimit header values (its
+    failure threshold as the limit, nothing remaining, reset when the lock ends); None
+    when no key is locked."""
+    waits = [(throttle.retry_after(key), throttle) for throttle, key in checks]
+    wait, throttle = max(waits, key=lambda pair: pair[0], default=(0, None))
+    if not wait or throttle is None:
+        return None
+    return RateLimitState(limit=throttle.policy.threshold, remaining=-1, reset=wait)
 
 
 def account_throttle() -> Throttle:

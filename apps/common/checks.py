@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Any
 
 from django.conf import settings
@@ -9,6 +10,7 @@ from django.core.checks import Error, Tags, Warning, register
 
 from apps.common.conf import DEFAULTS, keyway_settings
 from apps.common.crypto import encryption_key_problems
+from apps.common.ratelimit import Rate
 
 _THROTTLE_KEYS = {"threshold", "base_delay", "max_delay", "window"}
 
@@ -112,3 +114,34 @@ def check_key_encryption_keys(app_configs: Any = None, **kwargs: Any) -> list:
         Error(f"KEY_ENCRYPTION_KEYS: {problem}.", hint=hint, id="keyway.E005")
         for problem in encryption_key_problems(keys)
     ]
+
+
+@register(Tags.security)
+def check_operations_settings(app_configs: Any = None, **kwargs: Any) -> list:
+    """Rate limits, the /metrics allow-list and housekeeping periods (issue 8)."""
+    errors: list = []
+    for name in ("TOKEN_RATE_LIMIT_CLIENT", "TOKEN_RATE_LIMIT_IP"):
+        try:
+            Rate.parse(str(getattr(keyway_settings, name)))
+        except ValueError as exc:
+            errors.append(Error(f"KEYWAY[{name!r}]: {exc}.", id="keyway.E006"))
+    allowed = keyway_settings.METRICS_ALLOWED_IPS
+    try:
+        if isinstance(allowed, str):
+            raise ValueError("a list is expected, not a string")
+        for network in allowed:
+            ipaddress.ip_network(network, strict=False)
+    except (TypeError, ValueError) as exc:
+        errors.append(
+            Error(
+                f"KEYWAY['METRICS_ALLOWED_IPS'] must list addresses or CIDR networks: {exc}.",
+                id="keyway.E007",
+            )
+        )
+    for name in ("RETENTION_SECONDS", "SIGNING_KEY_ROTATION_DAYS", "SAML_CREDENTIAL_ROTATION_DAYS"):
+        value = getattr(keyway_settings, name)
+        if not isinstance(value, int) or value < 0:
+            errors.append(
+                Error(f"KEYWAY[{name!r}] must be a non-negative integer.", id="keyway.E008")
+            )
+    return errors

@@ -79,6 +79,20 @@ DEFAULTS: dict[str, Any] = {
     "FEDERATION_REQUEST_TTL": 600,
     "FEDERATION_HTTP_TIMEOUT": 5,
     "FEDERATION_METADATA_REFRESH_SECONDS": 6 * 3600,
+    # Token endpoint rate limits, "N/seconds" (fixed window, shared cache) or "0" for none:
+    # per client_id as presented (before authentication) and per client IP.
+    "TOKEN_RATE_LIMIT_CLIENT": "600/60",
+    "TOKEN_RATE_LIMIT_IP": "1200/60",
+    # Who may read /metrics: addresses or networks (CIDR); anyone else gets a 404.
+    "METRICS_ALLOWED_IPS": ["127.0.0.1/32", "::1/128"],
+    # Celery beat housekeeping: ended/expired sign-on sessions, finished logout deliveries
+    # and spent authorization codes are deleted this many seconds after they end.
+    "RETENTION_SECONDS": 7 * 24 * 3600,
+    # Scheduled rotation (days since the newest key was created; 0: never). OIDC keys
+    # are fetched from the JWKS by relying parties, so rotating them is safe; a SAML
+    # credential change needs every SP to re-read the metadata, so it is off by default.
+    "SIGNING_KEY_ROTATION_DAYS": 90,
+    "SAML_CREDENTIAL_ROTATION_DAYS": 0,
 }
 
 

@@ -76,7 +76,8 @@ def signin(request: HttpRequest) -> HttpResponse:
     if attempt.throttled:
         form.add_error(None, _throttled_message(attempt.retry_after))
         response = _page(request, form, data["next"], status=429)
-        response["Retry-After"] = str(attempt.retry_after)
+        for name, value in attempt.limit.headers().items():  # Retry-After and RateLimit-*
+            response[name] = value
         return response
     if attempt.user is None:
         # A well-formed attempt with wrong credentials is not a bad request: the form is

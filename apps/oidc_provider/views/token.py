@@ -17,7 +17,10 @@ from django.views.decorators.http import require_POST
 
 from apps.audit.models import Outcome
 from apps.audit.services import event_record
+from apps.common.http import client_ip
+from apps.common.ratelimit import RateLimitState, configured_rate, rate_limits_hit
 from apps.oidc_provider.oauth import oauthlib_core
+from apps.oidc_provider.protocol.client_id import token_request_client_id
 from apps.oidc_provider.views.responses import form_problem, invalid_request, oauth_json_response
 
 
@@ -31,6 +34,16 @@ def token(request: HttpRequest) -> HttpResponse:
         return problem
     if not request.POST.get("grant_type"):
         return invalid_request("The grant_type parameter is missing.")
+    limit = _rate_limit(request)
+    if limit is not None and limit.exceeded:
+        refused = oauth_json_response(
+            {
+                "error": "temporarily_unavailable",
+                "error_description": f"Too many token requests: retry in {limit.reset} seconds.",
+            },
+            status=429,
+        )
+        return _with_limit_headers(refused, limit)
     # The grant and its audit event commit together: one commit (one WAL flush) per
     # request rather than two, and never a token without its record.
     with transaction.atomic():
@@ -51,4 +64,23 @@ def token(request: HttpRequest) -> HttpResponse:
                 request=request,
                 data={"grant_type": grant_type[:64], "error": data.get("error", "")},
             )
-    return oauth_json_response(data, status=status, headers=headers)
+    return _with_limit_headers(oauth_json_response(data, status=status, headers=headers), limit)
+
+
+def _with_limit_headers(response: HttpResponse, limit: RateLimitState | None) -> HttpResponse:
+    for name, value in (limit.headers() if limit is not None else {}).items():
+        response[name] = value
+    return response
+
+
+def _rate_limit(request: HttpRequest) -> RateLimitState | None:
+    """Per client (as claimed: counted before authentication, so a flood of bad secrets
+    is limited too) and per client IP; KEYWAY TOKEN_RATE_LIMIT_CLIENT / _IP."""
+    client_id = token_request_client_id(
+        authorization=request.META.get("HTTP_AUTHORIZATION", ""),
+        form_client_id=request.POST.get("client_id", ""),
+    )
+    checks = [("token-ip", client_ip(request), configured_rate("TOKEN_RATE_LIMIT_IP"))]
+    if client_id:
+        checks.append(("token-client", client_id, configured_rate("TOKEN_RATE_LIMIT_CLIENT")))
+    return rate_limits_hit(checks)
