@@ -87,6 +87,14 @@ class Source(models.Model):
         self.domains = sorted(
             {str(d).strip().lower() for d in self.domains or [] if str(d).strip()}
         )
+        # Home-realm discovery needs one answer per domain.
+        others = Source.objects.exclude(pk=self.pk).values_list("name", "domains")
+        for other_name, other_domains in others:
+            shared = sorted(set(self.domains) & set(other_domains or []))
+            if shared:
+                raise ValidationError(
+                    {"domains": f"{', '.join(shared)} already sign(s) in at {other_name}."}
+                )
         if self.kind == SourceKind.SAML and not (self.idp_entity_id and self.idp_sso_url):
             raise ValidationError("A SAML source needs IdP metadata (entity id and SSO URL).")
         if self.kind == SourceKind.OIDC and not (self.discovery_url and self.client_id):

@@ -88,3 +88,17 @@ def test_a_duplicate_name_is_refused(tmp_path, saml_idp):
     _run("register_saml_idp", "--name", "Corp", "--metadata", str(path))
     with pytest.raises(CommandError, match="already exists"):
         _run("register_saml_idp", "--name", "Corp", "--metadata", str(path))
+
+
+def test_a_domain_belongs_to_one_source_only(tmp_path, saml_idp):
+    path = tmp_path / "md.xml"
+    path.write_text(saml_idp.metadata())
+    _run(
+        "register_saml_idp", "--name", "Corp", "--metadata", str(path), "--domains", "corp.example"
+    )
+    with pytest.raises(CommandError, match=r"corp\.example already sign"):
+        _run(
+            "register_oidc_idp", "--name", "Okta", "--client-id", "kw", "--client-secret", "s",
+            "--discovery-url", "https://op.example/.well-known/openid-configuration",
+            "--domains", "CORP.example",
+        )  # fmt: skip
