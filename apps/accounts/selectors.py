@@ -34,3 +34,18 @@ def session_auth_context(*, request: HttpRequest) -> AuthContext | None:
 
 def user_group_names(*, user: User) -> list[str]:
     return sorted(user.groups.values_list("name", flat=True))
+
+
+def users_list(
+    *, email: str | None = None, is_active: bool | None = None, group: str | None = None
+):
+    """Users in a stable order (oldest first), optionally filtered: ``email`` matches
+    case-insensitively and exactly, ``group`` by group name."""
+    users = User.objects.prefetch_related("groups").order_by("id")
+    if email:
+        users = users.filter(email__iexact=email.strip())
+    if is_active is not None:
+        users = users.filter(is_active=is_active)
+    if group:
+        users = users.filter(groups__name=group)
+    return users

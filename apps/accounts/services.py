@@ -8,7 +8,8 @@ from typing import Any
 
 from django.contrib import auth
 from django.contrib.auth.models import Group
-from django.db import transaction
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 
 from apps.accounts.authn import ACR_PASSWORD, AMR_PASSWORD, SESSION_KEY, AuthContext
@@ -20,7 +21,7 @@ from apps.common.http import client_ip
 from apps.common.ratelimit import RateLimitState
 from apps.sso_sessions.models import EndReason
 from apps.sso_sessions.selectors import session_by_sid
-from apps.sso_sessions.services import session_end, session_start
+from apps.sso_sessions.services import session_end, session_start, user_universal_logout
 
 
 @dataclass(frozen=True)
@@ -190,3 +191,85 @@ def user_sign_out(*, request: HttpRequest, reason: str = EndReason.SIGN_OUT) -> 
         if session is not None:
             session_end(session=session, reason=reason, request=request)
     auth.logout(request)
+
+
+# Fields an administrator may change on an account (the API and the admin); the password,
+# subject and staff flags are not among them.
+USER_EDITABLE_FIELDS = (
+    "email",
+    "email_verified",
+    "given_name",
+    "family_name",
+    "display_name",
+    "external_id",
+)
+
+
+def _by(actor: Any) -> str | None:
+    return getattr(actor, "email", None)
+
+
+def user_update(
+    *, user: User, fields: dict[str, Any], request: HttpRequest | None = None, actor: Any = None
+) -> User:
+    """Change an account's profile as an administrator: every rule of the model (email
+    format and case-insensitive uniqueness) is checked first and nothing is written when
+    one fails (``ValidationError`` keyed by field). Audited with the changed field names."""
+    unknown = set(fields) - set(USER_EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationError({name: ["This field cannot be changed."] for name in unknown})
+    changed = [name for name, value in fields.items() if getattr(user, name) != value]
+    if not changed:
+        return user
+    for name in changed:
+        setattr(user, name, fields[name])
+    user.full_clean(exclude=["password"])
+    try:
+        with transaction.atomic():
+            user.save(update_fields=[*changed, "updated_at"])
+            event_record(
+                type="user.updated",
+                outcome=Outcome.SUCCESS,
+                request=request,
+                actor_subject=user.subject,
+                actor_email=user.email,
+                data={"fields": sorted(changed), "by": _by(actor)},
+            )
+    except IntegrityError as exc:  # a concurrent write of the same email or external_id
+        raise ValidationError(
+            {"email": ["A user with this email address already exists."]}
+        ) from exc
+    return user
+
+
+def user_active_set(
+    *,
+    user: User,
+    active: bool,
+    event: str,
+    request: HttpRequest | None = None,
+    actor: Any = None,
+) -> bool:
+    """Allow or stop an account's sign-ins (``is_active``); returns whether it changed.
+
+    Stopping also ends the person's sign-on sessions, revokes their tokens and tells every
+    application (``user_universal_logout``): an inactive account's bearer tokens already
+    fail introspection and UserInfo, but applications holding sessions must hear of it.
+    ``event`` names the audit event (``user.deactivated``, ``user.locked``, ...).
+    """
+    if user.is_active == active:
+        return False
+    with transaction.atomic():
+        user.is_active = active
+        user.save(update_fields=["is_active", "updated_at"])
+        event_record(
+            type=event,
+            outcome=Outcome.SUCCESS,
+            request=request,
+            actor_subject=user.subject,
+            actor_email=user.email,
+            data={"by": _by(actor)},
+        )
+        if not active:
+            user_universal_logout(user=user, reason=EndReason.ADMIN, request=request, actor=actor)
+    return True

@@ -93,6 +93,13 @@ DEFAULTS: dict[str, Any] = {
     # credential change needs every SP to re-read the metadata, so it is off by default.
     "SIGNING_KEY_ROTATION_DAYS": 90,
     "SAML_CREDENTIAL_ROTATION_DAYS": 0,
+    # Management API (apps.api): requests per token (or admin session) as "N/period"
+    # (second, minute, hour, day), the largest JSON body, the largest SiteMinder export
+    # uploaded to an import job, and how long an Idempotency-Key is remembered (seconds).
+    "API_RATE_LIMIT": "600/minute",
+    "API_MAX_BODY_BYTES": 256 * 1024,
+    "API_IMPORT_MAX_BYTES": 50 * 1024 * 1024,
+    "API_IDEMPOTENCY_TTL": 24 * 3600,
 }
 
 

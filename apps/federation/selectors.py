@@ -62,3 +62,13 @@ def source_origins() -> list[str]:
             if parts.scheme in ("http", "https") and parts.netloc:
                 origins.add(f"{parts.scheme}://{parts.netloc}")
     return sorted(origins)
+
+
+def sources_list():
+    """Every source, enabled or not, oldest first."""
+    return Source.objects.order_by("id")
+
+
+def source_by_slug(*, slug: str) -> Source | None:
+    """A source by slug, enabled or not (administration)."""
+    return Source.objects.filter(slug=slug).first()

@@ -601,3 +601,41 @@ def federated_sign_out(*, request: HttpRequest) -> str:
             url = ""  # the upstream is unreachable: the local sign-out still happens
     user_sign_out(request=request)
     return url
+
+
+# Source settings an administrator may change (the API's PATCH); SAML endpoints and
+# certificates come from metadata, the OIDC client secret is write-only.
+SOURCE_CHANGEABLE_FIELDS = (
+    "name",
+    "enabled",
+    "domains",
+    "link_rule",
+    "attribute_map",
+    "default_acr",
+    "acr_map",
+    "discovery_url",
+    "client_id",
+    "scopes",
+)
+
+
+def source_change(
+    *,
+    source: Source,
+    fields: dict[str, Any],
+    metadata: str = "",
+    client_secret: str = "",
+) -> Source:
+    """Change a source: settings, new SAML metadata (XML or URL), a new OIDC client
+    secret. Validated by the model (``ValidationError``) or the metadata reader
+    (``FederationRejected``); nothing is written when either fails."""
+    unknown = set(fields) - set(SOURCE_CHANGEABLE_FIELDS)
+    if unknown:
+        from django.core.exceptions import ValidationError
+
+        raise ValidationError({name: ["This field cannot be changed."] for name in unknown})
+    for name, value in fields.items():
+        setattr(source, name, value)
+    loaded = saml_metadata_load(metadata=metadata) if metadata else None
+    with transaction.atomic():
+        return source_save(source=source, metadata=loaded, client_secret=client_secret)

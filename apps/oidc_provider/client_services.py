@@ -316,3 +316,63 @@ def client_update(
                 data={"client_id": client.client_id},
                 **_actor(request),
             )
+
+
+# Client fields an administrator may change after registration (the API's PATCH).
+CLIENT_CHANGEABLE_FIELDS = (
+    "name",
+    "redirect_uris",
+    "post_logout_redirect_uris",
+    "backchannel_logout_uri",
+    "frontchannel_logout_uri",
+    "grant_types",
+    "scopes",
+    "skip_consent",
+    "is_active",
+    "may_introspect",
+    "algorithm",
+    "session_max_age",
+    "session_idle_timeout",
+    "required_acr",
+)
+_LIST_FIELDS = ("redirect_uris", "post_logout_redirect_uris")
+_RENAMED = {"scopes": "allowed_scopes", "skip_consent": "skip_authorization"}
+
+
+def client_change(
+    *, client: Client, fields: dict[str, Any], request: HttpRequest | None = None
+) -> Client:
+    """Change a registered client with the same rules as registration
+    (``client_metadata_errors`` and ``Client.clean()``); nothing is written when one fails
+    (``ValidationError`` keyed by field). URI lists are given as lists, like at creation."""
+    unknown = set(fields) - set(CLIENT_CHANGEABLE_FIELDS)
+    if unknown:
+        raise ValidationError({name: ["This field cannot be changed."] for name in unknown})
+    changed = []
+    for name, value in fields.items():
+        if name in _LIST_FIELDS:
+            value = " ".join(_unique(value))
+        elif name in ("grant_types", "scopes"):
+            value = _unique(value)
+        attribute = _RENAMED.get(name, name)
+        if getattr(client, attribute) != value:
+            setattr(client, attribute, value)
+            changed.append(attribute)
+    if not changed:
+        return client
+    errors = client_metadata_errors(
+        name=client.name,
+        redirect_uris=client.redirect_uris.split(),
+        post_logout_redirect_uris=client.post_logout_redirect_uris.split(),
+        backchannel_logout_uri=client.backchannel_logout_uri,
+        grant_types=client.grant_types,
+        scopes=client.allowed_scopes,
+    )
+    try:
+        client.full_clean(exclude=["authorization_grant_type", "client_secret"])
+    except ValidationError as exc:
+        exc.update_error_dict(errors)
+    if errors:
+        raise ValidationError(errors)
+    client_update(client=client, changed=changed, request=request)
+    return client

@@ -189,3 +189,50 @@ def user_by_subject_identifier(*, subject: SubjectIdentifier) -> Any | None:
     if str(parsed) != subject.sub:  # e.g. upper case or braces: not the sub Keyway issued
         return None
     return user_get_by_subject(subject=parsed)
+
+
+@dataclass(frozen=True)
+class BearerGrant:
+    """What a presented access token grants, as a resource server needs it (RFC 6750).
+
+    ``scopes`` are the token's scopes that the client is *still* registered for, so an
+    administrator removing a scope from a client takes effect on tokens already issued.
+    ``user_subject`` is None for a client-credentials token (RFC 6749 section 4.4: the
+    client acts on its own behalf), else the person the token was issued for.
+    """
+
+    client_id: str
+    scopes: frozenset[str]
+    user_subject: uuid.UUID | None
+
+
+def bearer_grant(*, token: str) -> BearerGrant | None:
+    """The live grant behind an access token, or None (unknown, expired, revoked, or its
+    client or person deactivated). Tokens are looked up by checksum (RFC 9700 storage)."""
+    if not token or len(token) > 2048:
+        return None
+    row = (
+        AccessToken.objects.select_related("application", "user")
+        .filter(token_checksum=_checksum(token))
+        .first()
+    )
+    if row is None or row.is_expired() or row.application is None:
+        return None
+    client = row.application
+    if not client.is_active or (row.user is not None and not row.user.is_active):
+        return None
+    return BearerGrant(
+        client_id=client.client_id,
+        scopes=frozenset(row.scope.split()) & frozenset(client.allowed_scopes),
+        user_subject=row.user.subject if row.user is not None else None,
+    )
+
+
+def clients_list(*, is_active: bool | None = None, client_type: str | None = None):
+    """Registered clients, oldest first."""
+    clients = Client.objects.order_by("id")
+    if is_active is not None:
+        clients = clients.filter(is_active=is_active)
+    if client_type:
+        clients = clients.filter(client_type=client_type)
+    return clients

@@ -282,3 +282,25 @@ def application_host_known(*, host: str) -> bool:
     """Is ``host`` served by an application in the policy store (a safe place to send a
     browser back to after sign-in)?"""
     return host.lower() in policy_snapshot().apps_by_host
+
+
+def applications_list():
+    return Application.objects.order_by("id")
+
+
+def realms_list(*, application_id: int | None = None):
+    realms = Realm.objects.select_related("application", "parent").order_by("id")
+    if application_id is not None:
+        realms = realms.filter(application_id=application_id)
+    return realms
+
+
+def rules_list(*, realm_id: int | None = None):
+    rules = Rule.objects.select_related("realm").order_by("id")
+    if realm_id is not None:
+        rules = rules.filter(realm_id=realm_id)
+    return rules
+
+
+def policies_list():
+    return Policy.objects.prefetch_related("subjects", "bindings").order_by("id")

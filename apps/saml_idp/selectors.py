@@ -43,3 +43,12 @@ def sp_acs_urls(*, entity_ids: list[str]) -> list[str]:
     for sp in ServiceProvider.objects.filter(entity_id__in=entity_ids):
         urls.extend(e["url"] for e in sp.acs_endpoints)
     return urls
+
+
+def sps_list():
+    """Every registered SP, enabled or not, oldest first."""
+    return ServiceProvider.objects.order_by("id")
+
+
+def sp_by_id(*, pk: int) -> ServiceProvider | None:
+    return ServiceProvider.objects.filter(pk=pk).first()

@@ -178,3 +178,69 @@ def sp_metadata_fetch(*, source: str) -> tuple[SpMetadata, str]:
             raise SamlError(f"could not read {source}: {error.strerror}") from error
     root = parse(data, max_bytes=METADATA_MAX_BYTES, schema="saml-schema-metadata-2.0.xsd")
     return sp_metadata_read(root), url
+
+
+def sp_metadata_parse(*, data: bytes) -> SpMetadata:
+    """SP metadata given as a document (the API's body), under the same guard and schema
+    as a fetched one (``processors.xml.parse``: no DTD, no entities, bounded size)."""
+    root = parse(data, max_bytes=METADATA_MAX_BYTES, schema="saml-schema-metadata-2.0.xsd")
+    return sp_metadata_read(root)
+
+
+# Registration settings an administrator may change without new metadata.
+SP_CHANGEABLE_FIELDS = (
+    "name",
+    "enabled",
+    "nameid_format",
+    "attribute_mapping",
+    "sign_assertion",
+    "sign_response",
+    "encrypt_assertion",
+    "allow_idp_initiated",
+    "require_signed_requests",
+)
+
+
+def sp_change(
+    *, sp: ServiceProvider, fields: dict[str, Any], request: HttpRequest | None = None
+) -> ServiceProvider:
+    """Change a registered SP's settings with the rules of ``sp_register``; raises
+    SamlError naming the problems and writes nothing then."""
+    unknown = set(fields) - set(SP_CHANGEABLE_FIELDS)
+    problems = [f"{name}: cannot be changed" for name in sorted(unknown)]
+    for name, value in fields.items():
+        setattr(sp, name, value)
+    problems += _attribute_mapping_problems(dict(sp.attribute_mapping or {}))
+    if sp.encrypt_assertion and not sp.encryption_certificate:
+        problems.append("assertion encryption needs an encryption certificate in the metadata")
+    if sp.require_signed_requests and not sp.signing_certificate:
+        problems.append("signed requests need a signing certificate in the metadata")
+    if not (sp.sign_assertion or sp.sign_response):
+        problems.append("the response or the assertion must be signed")
+    if sp.nameid_format not in NameIdFormat.values:
+        problems.append(f"nameid_format: one of {', '.join(NameIdFormat.values)}")
+    if problems:
+        raise SamlError("; ".join(problems))
+    with transaction.atomic():
+        sp.save()
+        event_record(
+            type="saml.sp_updated",
+            outcome=Outcome.SUCCESS,
+            request=request,
+            data={"entity_id": sp.entity_id, "fields": sorted(fields)},
+        )
+    return sp
+
+
+def sp_delete(*, sp: ServiceProvider, request: HttpRequest | None = None) -> None:
+    """Remove an SP registration (its pseudonyms go with it: SAML Core 8.3.7 identifiers
+    are meaningful only between this IdP and that SP)."""
+    with transaction.atomic():
+        entity_id = sp.entity_id
+        sp.delete()
+        event_record(
+            type="saml.sp_deleted",
+            outcome=Outcome.SUCCESS,
+            request=request,
+            data={"entity_id": entity_id},
+        )

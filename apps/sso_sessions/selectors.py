@@ -103,3 +103,25 @@ def sessions_with_participant(
     if session_indexes:
         participants = participants.filter(session_index__in=session_indexes)
     return [p.session for p in participants.select_related("session", "session__user")]
+
+
+def sessions_list(
+    *, user: object | None = None, active: bool | None = None, client_id: str | None = None
+):
+    """Sign-on sessions newest first, optionally of one person, live or not (``active``:
+    not ended and within both timeouts), or reaching one application (OIDC client_id or
+    SAML entity ID)."""
+    now = timezone.now()
+    sessions = SignOnSession.objects.select_related("user").prefetch_related("participants")
+    if user is not None:
+        sessions = sessions.filter(user=user)
+    live = {"ended_at__isnull": True, "idle_expires_at__gt": now, "absolute_expires_at__gt": now}
+    if active is True:
+        sessions = sessions.filter(**live)
+    elif active is False:
+        from django.db.models import Q
+
+        sessions = sessions.exclude(Q(**live))
+    if client_id:
+        sessions = sessions.filter(participants__party_id=client_id).distinct()
+    return sessions.order_by("-created_at", "-id")

@@ -246,6 +246,9 @@ OAUTH2_PROVIDER = {
         "groups": "See the groups you belong to",
         "offline_access": "Stay connected when you are not using it",
         "global_token_revocation": "Sign people out everywhere and revoke all their tokens",
+        # Management API (apps.api): honoured only on client-credentials tokens.
+        "keyway.admin.read": "Read Keyway's configuration, users, sessions and audit log",
+        "keyway.admin.write": "Change Keyway's configuration, users and sessions",
     },
     "DEFAULT_SCOPES": ["openid"],
     "AUTHORIZATION_CODE_EXPIRE_SECONDS": 60,
@@ -316,4 +319,39 @@ KEYWAY = {
     "RETENTION_SECONDS": env_int("KEYWAY_RETENTION_SECONDS", 7 * 24 * 3600),
     "SIGNING_KEY_ROTATION_DAYS": env_int("KEYWAY_SIGNING_KEY_ROTATION_DAYS", 90),
     "SAML_CREDENTIAL_ROTATION_DAYS": env_int("KEYWAY_SAML_CREDENTIAL_ROTATION_DAYS", 0),
+    "API_RATE_LIMIT": env_str("KEYWAY_API_RATE_LIMIT", "600/minute"),
+    "API_MAX_BODY_BYTES": 256 * 1024,
+    "API_IMPORT_MAX_BYTES": 50 * 1024 * 1024,
+    "API_IDEMPOTENCY_TTL": 24 * 3600,
+}
+
+# --- Management API (apps.api) -------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "apps.api.authentication.ClientCredentialsAuthentication",
+        "apps.api.authentication.AdminSessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["apps.api.permissions.AdminScope"],
+    "DEFAULT_THROTTLE_CLASSES": ["apps.api.throttling.TokenRateThrottle"],
+    "DEFAULT_RENDERER_CLASSES": ["apps.api.renderers.KeywayJSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["apps.api.parsers.BoundedJSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "apps.api.pagination.IdCursorPagination",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "apps.api.problems.problem_exception_handler",
+    "UNAUTHENTICATED_USER": None,
+    "PAGE_SIZE": 50,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Keyway management API",
+    "DESCRIPTION": "Users, clients, SAML service providers, upstream identity providers, "
+    "sessions, policies, SiteMinder imports and the audit log. Errors are RFC 9457 "
+    "problem details (application/problem+json).",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "apps.api.schema.problem_responses_hook",
+    ],
 }

@@ -1,0 +1,116 @@
+"""/api/v1/users: accounts, addressed by their public ``subject``."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from apps.accounts.selectors import user_get_by_subject, users_list
+from apps.accounts.services import (
+    user_active_set,
+    user_create,
+    user_groups_update,
+    user_update,
+)
+from apps.api.serializers import users as s
+from apps.api.views.base import ApiView, found
+from apps.sso_sessions.services import user_universal_logout
+
+
+class UserFilters(serializers.Serializer):
+    email = serializers.CharField(required=False, max_length=254)
+    is_active = serializers.BooleanField(required=False, allow_null=True, default=None)
+    group = serializers.CharField(required=False, max_length=150)
+
+
+class UserList(ApiView):
+    @extend_schema(
+        parameters=[UserFilters], responses=s.UserOut(many=True), operation_id="users_list"
+    )
+    def get(self, request: Request) -> Response:
+        filters = self.valid(UserFilters, request.query_params)
+        return self.page(users_list(**filters), s.UserOut)
+
+    @extend_schema(request=s.UserCreate, responses={201: s.UserOut}, operation_id="users_create")
+    def post(self, request: Request) -> Response:
+        data = dict(self.valid(s.UserCreate))
+        groups = data.pop("groups")
+        user = user_create(**data)
+        if groups:
+            user_groups_update(user=user, add=groups, remove=[])
+        return self.out(s.UserOut, user, 201, headers={"Location": f"/api/v1/users/{user.subject}"})
+
+
+class UserDetail(ApiView):
+    @extend_schema(responses=s.UserOut, operation_id="users_read")
+    def get(self, request: Request, subject: str) -> Response:
+        return self.out(s.UserOut, found(user_get_by_subject(subject=subject)))
+
+    @extend_schema(request=s.UserUpdate, responses=s.UserOut, operation_id="users_update")
+    def patch(self, request: Request, subject: str) -> Response:
+        user = found(user_get_by_subject(subject=subject))
+        fields = self.valid(s.UserUpdate)
+        return self.out(
+            s.UserOut, user_update(user=user, fields=fields, request=request, actor=request.user)
+        )
+
+
+class _UserActive(ApiView):
+    active: bool
+    event: str
+
+    @extend_schema(request=None, responses=s.ActiveOut)
+    def post(self, request: Request, subject: str) -> Response:
+        user = found(user_get_by_subject(subject=subject))
+        changed = user_active_set(
+            user=user, active=self.active, event=self.event, request=request, actor=request.user
+        )
+        return Response({"subject": user.subject, "is_active": user.is_active, "changed": changed})
+
+
+class UserDeactivate(_UserActive):
+    """Deactivate: no more sign-ins; sessions ended, tokens revoked, applications told."""
+
+    active, event = False, "user.deactivated"
+
+
+class UserLock(_UserActive):
+    """Lock: as deactivate (the account model has one ``is_active`` flag), audited as a lock."""
+
+    active, event = False, "user.locked"
+
+
+class UserUnlock(_UserActive):
+    """Unlock or reactivate: sign-ins allowed again."""
+
+    active, event = True, "user.unlocked"
+
+
+class UserGroups(ApiView):
+    @extend_schema(responses=s.GroupsOut, operation_id="users_groups_read")
+    def get(self, request: Request, subject: str) -> Response:
+        user = found(user_get_by_subject(subject=subject))
+        return Response({"groups": sorted(g.name for g in user.groups.all())})
+
+    @extend_schema(
+        request=s.GroupsChange, responses=s.GroupsOut, operation_id="users_groups_change"
+    )
+    def post(self, request: Request, subject: str) -> Response:
+        user = found(user_get_by_subject(subject=subject))
+        change = self.valid(s.GroupsChange)
+        user_groups_update(user=user, add=change["add"], remove=change["remove"])
+        return Response({"groups": sorted(g.name for g in user.groups.all())})
+
+
+class UserUniversalLogout(ApiView):
+    @extend_schema(
+        request=None, responses=s.UniversalLogoutOut, operation_id="users_universal_logout"
+    )
+    def post(self, request: Request, subject: str) -> Response:
+        user = found(user_get_by_subject(subject=subject))
+        result = user_universal_logout(user=user, request=request, actor=request.user)
+        return Response(
+            {"sessions_ended": result.sessions_ended, "deliveries": len(result.deliveries)}
+        )
