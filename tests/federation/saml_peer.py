@@ -7,6 +7,7 @@ Nothing here builds or signs SAML by hand.
 from __future__ import annotations
 
 import base64
+import shutil
 import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +27,8 @@ if TYPE_CHECKING:
 
     from apps.federation.models import Source
 
-XMLSEC = "/usr/bin/xmlsec1"
+# CI installs Debian's xmlsec1 (pysaml2 signs and verifies through it).
+XMLSEC = shutil.which("xmlsec1") or "/usr/bin/xmlsec1"
 PASSWORD_CONTEXT = "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport"
 
 
