@@ -18,6 +18,7 @@ from apps.accounts.throttling import account_throttle, ip_throttle, throttled_st
 from apps.audit.models import Outcome
 from apps.audit.services import event_record
 from apps.common.http import client_ip
+from apps.common.metrics import signin_count
 from apps.common.ratelimit import RateLimitState
 from apps.sso_sessions.models import EndReason
 from apps.sso_sessions.selectors import session_by_sid
@@ -68,6 +69,7 @@ def user_authenticate(*, request: HttpRequest, email: str, password: str) -> Sig
 
     limit = throttled_state((by_account, account_key), (by_ip, ip_key))
     if limit is not None:
+        signin_count(outcome="throttled")
         event_record(
             type="signin",
             outcome=Outcome.DENIED,
@@ -81,6 +83,7 @@ def user_authenticate(*, request: HttpRequest, email: str, password: str) -> Sig
     if user is None:
         by_account.failure(account_key)
         by_ip.failure(ip_key)
+        signin_count(outcome="failure")
         event_record(
             type="signin",
             outcome=Outcome.FAILURE,
@@ -137,6 +140,7 @@ def _sign_in(
         login_id=secrets.token_urlsafe(12),
     )
     request.session[SESSION_KEY] = context.to_session()
+    signin_count(outcome="success")
     event_record(
         type="signin",
         outcome=Outcome.SUCCESS,

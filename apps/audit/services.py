@@ -1,17 +1,20 @@
-"""Recording audit events: one database row and one JSON line on the ``keyway.audit`` log."""
+"""Recording audit events: one database row and one JSON line on the ``keyway.audit`` log.
+
+The line goes through the structured-logging pipeline (``apps.common.logs``), so it also
+carries the timestamp, level, ``request_id`` and ``trace_id`` of every other line.
+"""
 
 from __future__ import annotations
 
-import json
-import logging
 from typing import Any
 
+import structlog
 from django.http import HttpRequest
 
 from apps.audit.models import Event, Outcome
 from apps.common.http import client_ip_address, user_agent
 
-logger = logging.getLogger("keyway.audit")
+logger = structlog.get_logger("keyway.audit")
 
 
 def event_record(
@@ -33,19 +36,14 @@ def event_record(
         data=data or {},
     )
     logger.info(
-        json.dumps(
-            {
-                "event": "audit",
-                "id": event.pk,
-                "time": event.created_at.isoformat(),
-                "type": event.type,
-                "outcome": event.outcome,
-                "actor_subject": str(event.actor_subject) if event.actor_subject else None,
-                "actor_email": event.actor_email or None,
-                "ip": event.ip,
-                "data": event.data,
-            },
-            sort_keys=True,
-        )
+        "audit",
+        id=event.pk,
+        time=event.created_at.isoformat(),
+        type=event.type,
+        outcome=event.outcome,
+        actor_subject=str(event.actor_subject) if event.actor_subject else None,
+        actor_email=event.actor_email or None,
+        ip=event.ip,
+        data=event.data,
     )
     return event

@@ -8,3 +8,6 @@ class CommonConfig(AppConfig):
 
     def ready(self) -> None:
         from apps.common import checks  # noqa: F401  (registers the system checks)
+        from apps.common.logs import structlog_configure
+
+        structlog_configure()

@@ -93,6 +93,8 @@ DEFAULTS: dict[str, Any] = {
     # credential change needs every SP to re-read the metadata, so it is off by default.
     "SIGNING_KEY_ROTATION_DAYS": 90,
     "SAML_CREDENTIAL_ROTATION_DAYS": 0,
+    # OpenTelemetry tracing (apps.common.tracing), set up by the wsgi/asgi/Celery entry points.
+    "TRACING": False,
     # Management API (apps.api): requests per token (or admin session) as "N/period"
     # (second, minute, hour, day), the largest JSON body, the largest SiteMinder export
     # uploaded to an import job, and how long an Idempotency-Key is remembered (seconds).

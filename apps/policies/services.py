@@ -20,6 +20,7 @@ from django.http import HttpRequest
 
 from apps.audit.models import Outcome
 from apps.audit.services import event_record
+from apps.common.metrics import policy_decision_count
 from apps.policies.models import (
     Application,
     GroupNesting,
@@ -220,7 +221,8 @@ def access_decision_record(
     reasons: Iterable[str],
 ) -> None:
     """Denials are audit events; allows are far too frequent for that and are counted
-    (``ALLOWED_COUNTER_KEY`` in the shared cache)."""
+    (``ALLOWED_COUNTER_KEY`` in the shared cache). Both are Prometheus counters."""
+    policy_decision_count(allowed=allowed)
     if allowed:
         if not cache.add(ALLOWED_COUNTER_KEY, 1, timeout=None):
             try:

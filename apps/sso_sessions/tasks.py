@@ -15,6 +15,7 @@ from django.utils import timezone
 from apps.audit.models import Outcome
 from apps.audit.services import event_record
 from apps.common.conf import keyway_settings
+from apps.common.metrics import logout_delivery_count
 from apps.sso_sessions import fanout
 from apps.sso_sessions.models import DeliveryStatus, LogoutDelivery
 
@@ -77,6 +78,7 @@ def logout_deliver(self, delivery_id: int) -> str:
     if not finished:
         raise self.retry(countdown=retry_delay(delivery.attempts))
     delivered = delivery.status == DeliveryStatus.DELIVERED
+    logout_delivery_count(channel=delivery.channel, delivered=delivered)
     event_record(
         type="logout.delivery",
         actor_subject=delivery.user.subject,

@@ -4,6 +4,7 @@ from pathlib import Path
 
 import dj_database_url
 
+from apps.common.logs import logging_config
 from config.env import env_bool, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -24,6 +25,7 @@ INSTALLED_APPS = [
     "oauth2_provider",
     "rest_framework",
     "drf_spectacular",
+    "django_prometheus",
     "apps.common",
     "apps.audit",
     "apps.accounts",
@@ -37,6 +39,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First and last: request counts and latencies for /metrics (django-prometheus).
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "apps.common.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -47,6 +52,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -209,24 +215,12 @@ STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 
-# --- Logging -----------------------------------------------------------------------------
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
-        # Audit events are already JSON: emit them bare, one per line, for Splunk/Datadog.
-        "bare": {"format": "%(message)s"},
-    },
-    "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
-        "audit": {"class": "logging.StreamHandler", "formatter": "bare"},
-    },
-    "root": {"handlers": ["console"], "level": env_str("DJANGO_LOG_LEVEL", "INFO")},
-    "loggers": {
-        "keyway.audit": {"handlers": ["audit"], "level": "INFO", "propagate": False},
-    },
-}
+# --- Logging ---------------------------------------------------------------------------
+# structlog renders every line (Django's, Celery's, audit events) as one JSON object with
+# request_id and trace_id (apps.common.logs); KEYWAY_LOG_FORMAT=console for people.
+LOGGING = logging_config(
+    fmt=env_str("KEYWAY_LOG_FORMAT", "json"), level=env_str("DJANGO_LOG_LEVEL", "INFO")
+)
 
 # --- OAuth 2.0 / OpenID Connect (django-oauth-toolkit) -----------------------------------
 OAUTH2_PROVIDER_APPLICATION_MODEL = "oidc_provider.Client"
@@ -319,6 +313,7 @@ KEYWAY = {
     "RETENTION_SECONDS": env_int("KEYWAY_RETENTION_SECONDS", 7 * 24 * 3600),
     "SIGNING_KEY_ROTATION_DAYS": env_int("KEYWAY_SIGNING_KEY_ROTATION_DAYS", 90),
     "SAML_CREDENTIAL_ROTATION_DAYS": env_int("KEYWAY_SAML_CREDENTIAL_ROTATION_DAYS", 0),
+    "TRACING": env_bool("KEYWAY_TRACING", bool(env_str("OTEL_EXPORTER_OTLP_ENDPOINT"))),
     "API_RATE_LIMIT": env_str("KEYWAY_API_RATE_LIMIT", "600/minute"),
     "API_MAX_BODY_BYTES": 256 * 1024,
     "API_IMPORT_MAX_BYTES": 50 * 1024 * 1024,

@@ -28,7 +28,10 @@ def test_event_is_stored_and_logged_as_one_json_line(caplog, user):
         "192.0.2.1",
         "pytest",
     )
-    line = json.loads(caplog.records[-1].getMessage())
+    # Rendered by the handler's formatter: the structured pipeline every log line takes.
+    formatter = logging.getLogger("keyway.audit").handlers[0].formatter
+    line = json.loads(formatter.format(caplog.records[-1]))
+    assert line["event"] == "audit"
     assert line["type"] == "signin"
     assert line["actor_subject"] == str(user.subject)
     assert line["data"] == {"method": "password"}

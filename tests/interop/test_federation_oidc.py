@@ -192,3 +192,15 @@ def test_sign_out_also_signs_out_at_the_upstream(client: Client, source, upstrea
     assert response["Location"].startswith(f"{upstream}/session/end?")
     assert "id_token_hint=" in response["Location"]
     assert not client.get("/").wsgi_request.user.is_authenticated
+
+
+def test_a_verified_upstream_email_links_the_existing_local_account(
+    client: Client, source, make_user
+):
+    """The source's rule is verified_email and oidc-provider says email_verified: the
+    person's existing Keyway account (and its password) is the one signed in."""
+    local = make_user(email="alice@corp.example")
+    back = _through_upstream(client, f"/federation/{SLUG}/start")
+    assert back.status_code == 302
+    assert client.get("/").wsgi_request.user == local
+    assert local.upstream_identities.get().subject == ACCOUNT["sub"]

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from apps.audit.models import Outcome
 from apps.audit.services import event_record
 from apps.common.http import client_ip
+from apps.common.metrics import token_issued_count
 from apps.common.ratelimit import RateLimitState, configured_rate, rate_limits_hit
 from apps.oidc_provider.oauth import oauthlib_core
 from apps.oidc_provider.protocol.client_id import token_request_client_id
@@ -51,6 +52,7 @@ def token(request: HttpRequest) -> HttpResponse:
         data = json.loads(body) if body else {}
         grant_type = request.POST.get("grant_type", "")
         if status == 200:
+            token_issued_count(grant_type=grant_type)
             event_record(
                 type="oidc.token_issued",
                 outcome=Outcome.SUCCESS,
