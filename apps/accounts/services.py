@@ -213,6 +213,46 @@ def _by(actor: Any) -> str | None:
     return getattr(actor, "email", None)
 
 
+def _clash_on_email(exc: ValidationError) -> ValidationError:
+    """The case-insensitive email constraint reports on ``__all__``; name the field."""
+    errors = dict(getattr(exc, "message_dict", {}))
+    if "__all__" in errors:
+        errors.setdefault("email", []).extend(errors.pop("__all__"))
+    return ValidationError(errors) if errors else exc
+
+
+def user_admin_create(
+    *,
+    email: str,
+    password: str | None = None,
+    groups: list[str] | None = None,
+    request: HttpRequest | None = None,
+    actor: Any = None,
+    **fields: Any,
+) -> User:
+    """Create an account as an administrator, with its groups, in one transaction; an
+    email already taken (in any case) is a ``ValidationError`` on ``email``."""
+    unknown = set(fields) - set(USER_EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationError({name: ["This field cannot be set."] for name in unknown})
+    with transaction.atomic():
+        try:
+            user = user_create(email=email, password=password, **fields)
+        except ValidationError as exc:
+            raise _clash_on_email(exc) from exc
+        if groups:
+            user_groups_update(user=user, add=groups, remove=[])
+        event_record(
+            type="user.created",
+            outcome=Outcome.SUCCESS,
+            request=request,
+            actor_subject=user.subject,
+            actor_email=user.email,
+            data={"groups": sorted(groups or []), "by": _by(actor)},
+        )
+    return user
+
+
 def user_update(
     *, user: User, fields: dict[str, Any], request: HttpRequest | None = None, actor: Any = None
 ) -> User:
@@ -227,7 +267,10 @@ def user_update(
         return user
     for name in changed:
         setattr(user, name, fields[name])
-    user.full_clean(exclude=["password"])
+    try:
+        user.full_clean(exclude=["password"])
+    except ValidationError as exc:
+        raise _clash_on_email(exc) from exc
     try:
         with transaction.atomic():
             user.save(update_fields=[*changed, "updated_at"])

@@ -33,8 +33,10 @@ class StrictListField(serializers.ListField):
         return super().to_internal_value(data)
 
 
-def string_list(**kwargs: Any) -> StrictListField:
-    return StrictListField(child=serializers.CharField(max_length=2000), max_length=100, **kwargs)
+def string_list(item_max_length: int = 2000, **kwargs: Any) -> StrictListField:
+    return StrictListField(
+        child=serializers.CharField(max_length=item_max_length), max_length=100, **kwargs
+    )
 
 
 class Problem(serializers.Serializer):

@@ -43,7 +43,7 @@ class UserCreate(StrictSerializer):
     external_id = serializers.CharField(
         max_length=255, required=False, allow_null=True, default=None
     )
-    groups = string_list(required=False, default=list)
+    groups = string_list(150, required=False, default=list)
 
 
 class UserUpdate(StrictSerializer):
@@ -56,8 +56,8 @@ class UserUpdate(StrictSerializer):
 
 
 class GroupsChange(StrictSerializer):
-    add = string_list(required=False, default=list)
-    remove = string_list(required=False, default=list)
+    add = string_list(150, required=False, default=list)
+    remove = string_list(150, required=False, default=list)
 
 
 class GroupsOut(serializers.Serializer):

@@ -10,7 +10,7 @@ from rest_framework.response import Response
 from apps.accounts.selectors import user_get_by_subject, users_list
 from apps.accounts.services import (
     user_active_set,
-    user_create,
+    user_admin_create,
     user_groups_update,
     user_update,
 )
@@ -35,11 +35,7 @@ class UserList(ApiView):
 
     @extend_schema(request=s.UserCreate, responses={201: s.UserOut}, operation_id="users_create")
     def post(self, request: Request) -> Response:
-        data = dict(self.valid(s.UserCreate))
-        groups = data.pop("groups")
-        user = user_create(**data)
-        if groups:
-            user_groups_update(user=user, add=groups, remove=[])
+        user = user_admin_create(**self.valid(s.UserCreate), request=request, actor=request.user)
         return self.out(s.UserOut, user, 201, headers={"Location": f"/api/v1/users/{user.subject}"})
 
 
