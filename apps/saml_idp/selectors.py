@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from apps.common.conf import keyway_settings
 from apps.oidc_provider.oauth import issuer
-from apps.saml_idp.models import ServiceProvider
+from apps.saml_idp.models import IdpCredential, ServiceProvider
 from apps.saml_idp.processors.authn_request import AcsEndpoint
 
 
@@ -52,3 +52,8 @@ def sps_list():
 
 def sp_by_id(*, pk: int) -> ServiceProvider | None:
     return ServiceProvider.objects.filter(pk=pk).first()
+
+
+def credential_newest() -> IdpCredential | None:
+    """The most recently created signing credential (published or pending), or None."""
+    return IdpCredential.objects.order_by("-created_at", "-pk").first()

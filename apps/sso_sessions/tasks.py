@@ -17,6 +17,7 @@ from apps.audit.services import event_record
 from apps.common.conf import keyway_settings
 from apps.common.metrics import logout_delivery_count
 from apps.sso_sessions import fanout
+from apps.sso_sessions.housekeeping_services import sessions_purge
 from apps.sso_sessions.models import DeliveryStatus, LogoutDelivery
 
 
@@ -107,3 +108,11 @@ def logout_deliveries_resume(*, older_than_seconds: int = 600) -> int:
         logout_deliver.delay(pk)
         count += 1
     return count
+
+
+@shared_task(name="sso_sessions.sessions_purge")
+def sessions_purge_task() -> dict[str, int]:
+    """Sessions ended or expired, and finished logout deliveries, older than
+    RETENTION_SECONDS (the audit log keeps the history)."""
+    cutoff = timezone.now() - timedelta(seconds=keyway_settings.RETENTION_SECONDS)
+    return sessions_purge(older_than=cutoff)

@@ -141,6 +141,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "federation.saml_metadata_refresh_all",
         "schedule": 3600.0,
     },
+    # Expired tokens and codes; sessions and logout deliveries over KEYWAY RETENTION_SECONDS.
+    "oidc-tokens-purge": {"task": "oidc_provider.tokens_purge", "schedule": 3600.0},
+    "sessions-purge": {"task": "sso_sessions.sessions_purge", "schedule": 3600.0},
+    # Key rotation when the newest key is older than KEYWAY SIGNING_KEY_ROTATION_DAYS /
+    # SAML_CREDENTIAL_ROTATION_DAYS (0 turns either off); checked daily.
+    "signing-keys-rotate": {"task": "oidc_provider.signing_keys_rotate_due", "schedule": 86400.0},
+    "saml-credential-rotate": {"task": "saml_idp.credential_rotate_due", "schedule": 86400.0},
 }
 
 # --- Accounts and passwords --------------------------------------------------------------
