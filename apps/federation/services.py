@@ -45,6 +45,7 @@ from apps.federation.provisioning import (
     profile_from_claims,
 )
 from apps.federation.saml_sp import config as saml_config
+from apps.federation.saml_sp.authn_request import authn_request_build
 from apps.federation.saml_sp.logout import (
     logout_request_accept,
     logout_request_url,
@@ -259,13 +260,12 @@ def sp_metadata_xml(*, source: Source) -> str:
 
 def saml_sign_in_start(*, request: HttpRequest, source: Source, next_url: str) -> str:
     """A signed AuthnRequest (HTTP-Redirect binding); its id is remembered for the ACS."""
-    from onelogin.saml2.auth import OneLogin_Saml2_Auth
-
-    auth = OneLogin_Saml2_Auth(_saml_request_data(request), saml_settings_for(source=source))
-    url = auth.login()
+    authn_request = authn_request_build(
+        settings=saml_settings_for(source=source), request_data=_saml_request_data(request)
+    )
     outstanding_request_put(
         slug=source.slug,
-        request_id=auth.get_last_request_id(),
+        request_id=authn_request.request_id,
         next_url=next_url,
         ttl=keyway_settings.FEDERATION_REQUEST_TTL,
     )
@@ -273,9 +273,9 @@ def saml_sign_in_start(*, request: HttpRequest, source: Source, next_url: str) -
         type="federation.signin_started",
         outcome=Outcome.SUCCESS,
         request=request,
-        data={"source": source.slug, "request_id": auth.get_last_request_id()},
+        data={"source": source.slug, "request_id": authn_request.request_id},
     )
-    return url
+    return authn_request.url
 
 
 def saml_sign_in_complete(*, request: HttpRequest, source: Source) -> SignInResult:
