@@ -588,17 +588,20 @@ def upstream_return_url() -> str:
     return f"{issuer()}{resolve_url('accounts:signout')}"
 
 
+def upstream_sign_out_url(request: HttpRequest, sid: str) -> str:
+    """The upstream logout URL for session ``sid``, or "" (none, or unreachable: the local
+    sign-out still happens). Registered as the accounts app's sign-out hook."""
+    try:
+        return upstream_logout_url(request=request, sid=sid, return_to=upstream_return_url())
+    except FederationRejected:
+        return ""
+
+
 def federated_sign_out(*, request: HttpRequest) -> str:
     """Sign out here (and of every relying party), then of the upstream when it can be
     told: returns the upstream's logout URL, or "" when there is none."""
     context = session_auth_context(request=request)
-    url = ""
-    if context is not None:
-        return_to = upstream_return_url()
-        try:
-            url = upstream_logout_url(request=request, sid=context.sid, return_to=return_to)
-        except FederationRejected:
-            url = ""  # the upstream is unreachable: the local sign-out still happens
+    url = upstream_sign_out_url(request, context.sid) if context is not None else ""
     user_sign_out(request=request)
     return url
 

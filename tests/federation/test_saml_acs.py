@@ -176,6 +176,18 @@ def test_local_sign_out_sends_a_signed_logout_request_to_the_idp(client, saml_an
     assert "signed out" in done.content.decode()
 
 
+def test_the_hosted_sign_out_page_also_signs_out_at_the_upstream_idp(
+    client, saml_answer, saml_idp
+):
+    assert _post(client, saml_answer()).status_code == 302
+    response = client.post("/signout/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("https://idp.corp.example/slo/redirect?SAMLRequest=")
+    assert not client.get("/").wsgi_request.user.is_authenticated
+    back = saml_idp.answer_logout(response["Location"])  # pysaml2 checks the signature
+    assert client.get(back.removeprefix("http://testserver")).status_code == 200
+
+
 def test_local_password_sign_out_through_the_federation_endpoint_stays_local(client, user):
     client.post("/signin/", {"email": user.email, "password": PASSWORD})
     response = client.post("/federation/signout/")
