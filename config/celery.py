@@ -9,6 +9,8 @@ import os
 
 from celery import Celery, signals
 
+from config.env import env_int
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 
 app = Celery("keyway")
@@ -24,6 +26,16 @@ def _logging_from_django(**_kwargs: object) -> None:
     from django.conf import settings
 
     logging.config.dictConfig(settings.LOGGING)
+
+
+@signals.worker_init.connect
+def _metrics_serve(**_kwargs: object) -> None:
+    """A worker's own /metrics (the web's cannot see a worker's counters)."""
+    port = env_int("KEYWAY_WORKER_METRICS_PORT", 0)
+    if port:
+        from apps.common.metrics import metrics_server_start
+
+        metrics_server_start(port=port)
 
 
 @signals.worker_process_init.connect

@@ -8,7 +8,9 @@ adds them up (deploy/README.md).
 
 from __future__ import annotations
 
-from prometheus_client import Counter
+import os
+
+from prometheus_client import REGISTRY, CollectorRegistry, Counter, multiprocess, start_http_server
 
 SIGNINS = Counter(
     "keyway_signins_total",
@@ -50,3 +52,21 @@ def logout_delivery_count(*, channel: str, delivered: bool) -> None:
 
 def policy_decision_count(*, allowed: bool) -> None:
     POLICY_DECISIONS.labels(outcome="allowed" if allowed else "denied").inc()
+
+
+def metrics_registry() -> CollectorRegistry:
+    """What to expose: every process's values in multiprocess mode, else this process's."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+        return registry
+    return REGISTRY
+
+
+def metrics_server_start(*, port: int, address: str = "0.0.0.0") -> None:  # noqa: S104
+    """Serve /metrics from a Celery worker (its counters, e.g. logout deliveries, are
+    counted there, not in the web processes): KEYWAY_WORKER_METRICS_PORT."""
+    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if directory:
+        os.makedirs(directory, exist_ok=True)
+    start_http_server(port, addr=address, registry=metrics_registry())

@@ -10,6 +10,8 @@ ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS")
 OAUTH2_PROVIDER["OIDC_ISS_ENDPOINT"] = env_required("KEYWAY_ISSUER")
 
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
+# Probes and the Prometheus scrape reach the pod directly over plain HTTP: no redirect.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 # Behind a TLS-terminating proxy that sets X-Forwarded-Proto.
 if env_bool("DJANGO_BEHIND_TLS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

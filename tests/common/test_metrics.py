@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import base64
+import socket
 
+import httpx
 import pytest
 from django.conf import settings
 from django.test import override_settings
 from prometheus_client.parser import text_string_to_metric_families
 
-from apps.common.metrics import logout_delivery_count
+from apps.common.metrics import logout_delivery_count, metrics_server_start
 from apps.oidc_provider.client_services import client_create
 from apps.policies.services import access_decision_record
 from tests.helpers import sign_in
@@ -98,3 +100,13 @@ def test_logout_delivery_outcomes_appear_by_channel(client):
     name = "keyway_logout_deliveries_total"
     assert _value(samples, name, channel="backchannel", outcome="delivered") >= 1
     assert _value(samples, name, channel="saml", outcome="failed") >= 1
+
+
+def test_a_celery_worker_serves_its_own_counters_on_the_metrics_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    metrics_server_start(port=port, address="127.0.0.1")
+    logout_delivery_count(channel="frontchannel", delivered=True)
+    body = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
+    assert 'keyway_logout_deliveries_total{channel="frontchannel",outcome="delivered"}' in body
