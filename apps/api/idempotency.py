@@ -43,6 +43,7 @@ class Replay(Exception):
 class Claim:
     cache_key: str
     fingerprint: str
+    keeps_body: bool = True
 
 
 def _canonical(value: Any) -> Any:
@@ -73,26 +74,36 @@ def fingerprint(request: Request) -> str:
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def claim(request: Request) -> Claim | None:
-    """Before the view runs: None without a key; raises Replay, 409 or 422 as needed."""
+def claim(request: Request, *, keeps_body: bool = True) -> Claim | None:
+    """Before the view runs: None without a key; raises Replay, 409 or 422 as needed.
+
+    ``keeps_body`` False (answers carrying a client secret): the answer is not stored, so
+    a repeat gets a 409 saying so rather than the secret a second time.
+    """
     key = request.META.get(HEADER)
-    if key is None or request.method != "POST":
+    if key is None or request.method != "POST" or request.user is None:
         return None
     if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
         raise ValidationError({"Idempotency-Key": ["Must be 1 to 255 printable characters."]})
     scope = hashlib.sha256(f"{principal_key(request)}\n{key}".encode()).hexdigest()
     cache_key = f"api:idempotency:{scope}"
     mine = fingerprint(request)
+    claimed = Claim(cache_key=cache_key, fingerprint=mine, keeps_body=keeps_body)
     if cache.add(cache_key, {"state": "pending", "fingerprint": mine}, _PENDING_TTL):
-        return Claim(cache_key=cache_key, fingerprint=mine)
+        return claimed
     stored = cache.get(cache_key)
     if stored is None:  # expired between add and get: treat as first use
         cache.set(cache_key, {"state": "pending", "fingerprint": mine}, _PENDING_TTL)
-        return Claim(cache_key=cache_key, fingerprint=mine)
+        return claimed
     if stored["fingerprint"] != mine:
         raise UnprocessableIdempotencyKey()
     if stored["state"] == "pending":
         raise Conflict("A request with this Idempotency-Key is still being processed.")
+    if stored["state"] == "secret":
+        raise Conflict(
+            "This Idempotency-Key was already used; its answer carried a secret, which is "
+            "shown only once and not kept. Read the resource instead."
+        )
     raise Replay(
         status=stored["status"],
         body=stored["body"],
@@ -105,6 +116,10 @@ def record(claim_: Claim, *, status: int, body: bytes, content_type: str, locati
     """After the view: keep the answer, or free the key for a retry."""
     if status >= 500 or status in _NOT_KEPT:
         cache.delete(claim_.cache_key)
+        return
+    if not claim_.keeps_body and status < 400:
+        record_ = {"state": "secret", "fingerprint": claim_.fingerprint}
+        cache.set(claim_.cache_key, record_, keyway_settings.API_IDEMPOTENCY_TTL)
         return
     cache.set(
         claim_.cache_key,

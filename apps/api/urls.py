@@ -66,5 +66,5 @@ urlpatterns = [
     path(V1 + "siteminder-imports", imports.ImportList.as_view(), name="imports"),
     path(V1 + "siteminder-imports/<uuid:job_id>", imports.ImportDetail.as_view(), name="import"),
     path(V1 + "audit-events", audit.EventList.as_view(), name="audit-events"),
-    re_path(r"^api/(?!schema$|docs$).*$", not_found.NotFound.as_view(), name="not-found"),
+    re_path(r"^api/(?!schema$|docs$)[\s\S]*$", not_found.NotFound.as_view(), name="not-found"),
 ]

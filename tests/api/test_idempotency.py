@@ -65,3 +65,22 @@ def test_an_overlong_key_is_refused(api):
     )
     assert body["errors"][0]["field"] == "Idempotency-Key"
     assert not users_list(email="bob@example.com").exists()
+
+
+def test_a_secret_is_never_replayed(api):
+    service = {
+        "name": "Batch",
+        "client_type": "confidential",
+        "grant_types": ["client_credentials"],
+        "scopes": ["openid"],
+    }
+    first = api.post("/api/v1/clients", service, **KEY)
+    assert first.json()["client_secret"]
+    again = api.post("/api/v1/clients", service, **KEY)
+    assert "secret" in assert_problem(again, 409)["detail"]
+    assert api.get("/api/v1/clients").json()["results"][-1]["name"] == "Batch"
+    assert len(api.get("/api/v1/clients").json()["results"]) == 2  # the caller and Batch
+
+
+def test_a_key_on_an_unknown_path_is_just_a_404(api):
+    assert_problem(api.post("/api/v1/nothing", {}, **KEY), 404)

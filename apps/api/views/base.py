@@ -26,6 +26,8 @@ def found(value: Any) -> Any:
 
 class ApiView(GenericAPIView):
     _claim: idempotency.Claim | None = None
+    # POST answers that carry a secret shown once: never kept for Idempotency-Key replays.
+    answers_with_secret = False
 
     def dispatch(self, request: Any, *args: Any, **kwargs: Any) -> HttpResponse:
         if request.method in SAFE_METHODS or request.method not in self._allowed_upper():
@@ -46,7 +48,7 @@ class ApiView(GenericAPIView):
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)
-        self._claim = idempotency.claim(request)
+        self._claim = idempotency.claim(request, keeps_body=not self.answers_with_secret)
 
     def handle_exception(self, exc: Exception) -> HttpResponse:
         if isinstance(exc, idempotency.Replay):

@@ -24,6 +24,8 @@ class ClientFilters(serializers.Serializer):
 
 
 class ClientList(ApiView):
+    answers_with_secret = True
+
     @extend_schema(
         parameters=[ClientFilters], responses=s.ClientOut(many=True), operation_id="clients_list"
     )
@@ -62,6 +64,8 @@ class ClientDetail(ApiView):
 
 
 class ClientSecretRotate(ApiView):
+    answers_with_secret = True
+
     @extend_schema(request=None, responses=s.SecretOut, operation_id="clients_secret_rotate")
     def post(self, request: Request, client_id: str) -> Response:
         client = found(client_by_id(client_id=client_id))
