@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from rest_framework.exceptions import ParseError
+from rest_framework.exceptions import ParseError, ValidationError
 from rest_framework.parsers import JSONParser, MultiPartParser
 
 from apps.api.problems import PayloadTooLarge
@@ -25,6 +25,28 @@ def body_read(stream: Any, limit: int) -> bytes:
     return data
 
 
+def _unstorable(text: str) -> bool:
+    # NUL cannot be stored in PostgreSQL text or jsonb, and an unpaired surrogate cannot be
+    # encoded as UTF-8: both would fail at the database, so refuse them at the door.
+    return "\x00" in text or any("\ud800" <= ch <= "\udfff" for ch in text)
+
+
+def text_check(value: Any, field: str = "") -> None:
+    """Raise a 400 naming the top-level field whose value (or a key in it) is unstorable."""
+    if isinstance(value, str):
+        if _unstorable(value):
+            raise ValidationError({field or "body": ["Contains a NUL or unpaired surrogate."]})
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            name = field or str(key)
+            if _unstorable(key):
+                raise ValidationError({name if field else "body": ["Contains a NUL key."]})
+            text_check(item, name)
+    elif isinstance(value, list):
+        for item in value:
+            text_check(item, field)
+
+
 class BoundedJSONParser(JSONParser):
     def parse(self, stream: Any, media_type: str | None = None, parser_context: dict | None = None):
         limit = keyway_settings.API_MAX_BODY_BYTES
@@ -34,9 +56,14 @@ class BoundedJSONParser(JSONParser):
             raise PayloadTooLarge(f"The request body is larger than {limit} bytes.")
         data = body_read(stream, limit)
         try:
-            return json.loads(data.decode("utf-8"), parse_constant=_refuse_constant)
+            parsed = json.loads(data.decode("utf-8"), parse_constant=_refuse_constant)
         except (UnicodeDecodeError, ValueError, RecursionError) as error:
             raise ParseError(f"The body is not valid JSON: {error}") from None
+        try:
+            text_check(parsed)
+        except RecursionError:
+            raise ParseError("The body is nested too deeply.") from None
+        return parsed
 
 
 class BoundedMultiPartParser(MultiPartParser):

@@ -56,7 +56,11 @@ urlpatterns = [
         name="identity-provider",
     ),
     path(V1 + "sessions", sessions.SessionList.as_view(), name="sessions"),
-    path(V1 + "sessions/<str:sid>", sessions.SessionDetail.as_view(), name="session"),
+    re_path(
+        r"^api/v1/sessions/(?P<sid>[A-Za-z0-9_-]{1,64})$",
+        sessions.SessionDetail.as_view(),
+        name="session",
+    ),
     path(
         V1 + "policies/applications", policies.ApplicationList.as_view(), name="policy-applications"
     ),

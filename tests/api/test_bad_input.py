@@ -135,3 +135,21 @@ def test_bad_filters_are_400_not_500(api):
 
 def test_invalid_utf8_is_400(api):
     assert_problem(api.post("/api/v1/users", b'{"email": "\xff@example.com"}'), 400)
+
+
+def test_nul_and_unpaired_surrogates_are_refused_before_the_database(api):
+    for body in (
+        '{"email": "a@example.com", "given_name": "A\\u0000"}',
+        '{"email": "a@example.com", "given_name": "\\ud800"}',
+    ):
+        problem = assert_problem(api.post("/api/v1/users", body), 400)
+        assert problem["errors"][0]["field"] == "given_name"
+    nested = '{"name": "X", "kind": "oidc", "attribute_map": {"a\\u0000": {"b": "\\u0000"}}}'
+    problem = assert_problem(api.post("/api/v1/identity-providers", nested), 400)
+    assert problem["errors"][0]["field"] == "attribute_map"
+    assert_problem(api.get("/api/v1/sessions/a%00b"), 404)
+    assert_problem(api.get("/api/v1/users", {"email": "a\x00b"}), 400)
+
+
+def test_deep_nesting_is_a_400(api):
+    assert_problem(api.post("/api/v1/users", "[" * 100000 + "]" * 100000), 400)

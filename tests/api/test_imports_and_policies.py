@@ -9,11 +9,20 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from apps.audit.models import Event
+from apps.siteminder_import.tasks import import_job_execute
 from tests.api.conftest import assert_problem
 
 pytestmark = pytest.mark.django_db
 EXPORT = Path(__file__).resolve().parents[1] / "fixtures" / "siteminder" / "synthetic_export.xml"
 URL = "/api/v1/siteminder-imports"
+
+
+def _work(queued, callbacks: list) -> None:
+    """Run the job as a worker would once the request committed (the suite also runs with
+    a real broker and no worker, where ``delay`` only queues)."""
+    assert queued.status_code == 202, queued.content
+    assert len(callbacks) == 1  # handed to Celery only once committed
+    import_job_execute.apply(args=[queued.json()["id"]])
 
 
 def _upload(api, content: bytes, name: str = "export.xml", **fields):
@@ -22,8 +31,9 @@ def _upload(api, content: bytes, name: str = "export.xml", **fields):
 
 
 def test_import_runs_as_a_job_and_reports(api, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):
+    with django_capture_on_commit_callbacks() as callbacks:
         queued = _upload(api, EXPORT.read_bytes())
+    _work(queued, callbacks)
     assert queued.status_code == 202, queued.content
     assert queued.json()["status"] == "queued"
     job = api.get(queued["Location"]).json()
@@ -43,8 +53,9 @@ def test_import_runs_as_a_job_and_reports(api, django_capture_on_commit_callback
 
 
 def test_dry_run_writes_no_policies(api, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):
+    with django_capture_on_commit_callbacks() as callbacks:
         queued = _upload(api, EXPORT.read_bytes(), dry_run="true")
+    _work(queued, callbacks)
     assert api.get(queued["Location"]).json()["status"] == "succeeded"
     assert api.get("/api/v1/policies/applications").json()["results"] == []
 
@@ -52,8 +63,9 @@ def test_dry_run_writes_no_policies(api, django_capture_on_commit_callbacks):
 def test_an_unreadable_export_fails_the_job_with_its_reason(
     api, django_capture_on_commit_callbacks
 ):
-    with django_capture_on_commit_callbacks(execute=True):
+    with django_capture_on_commit_callbacks() as callbacks:
         queued = _upload(api, b"<XPSExport><unclosed>", name="broken.xml")
+    _work(queued, callbacks)
     job = api.get(queued["Location"]).json()
     assert job["status"] == "failed"
     assert job["error"]

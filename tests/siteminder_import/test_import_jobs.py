@@ -16,8 +16,10 @@ EXPORT = Path(__file__).resolve().parents[1] / "fixtures" / "siteminder" / "synt
 
 
 def test_a_job_runs_once_and_drops_the_export(django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):
+    with django_capture_on_commit_callbacks() as callbacks:
         job = import_job_create(data=EXPORT.read_bytes(), name="export.json")
+    assert len(callbacks) == 1  # queued once committed; run here as a worker would
+    assert import_job_execute.apply(args=[str(job.pk)]).get() == "succeeded"
     assert job.export_format == "json"
     done = import_job_get(job_id=job.pk)
     assert done.status == "succeeded"

@@ -38,7 +38,7 @@ class ImportList(ApiView):
             raise ValidationError({"file": [f"The export is larger than {limit} bytes."]})
         job = import_job_create(
             data=upload.read(),
-            name=upload.name or "export",
+            name=(upload.name or "export").replace("\x00", ""),
             fmt=data.get("format", ""),
             dry_run=data["dry_run"],
             prune=data["prune"],
