@@ -6,7 +6,9 @@ import pytest
 from django.test import Client as HttpClient
 
 from apps.audit.models import Event
+from apps.sso_sessions.models import ParticipantKind
 from apps.sso_sessions.selectors import sessions_active_for_user
+from apps.sso_sessions.services import participant_record
 from tests.api.conftest import assert_problem
 from tests.conftest import PASSWORD
 
@@ -57,3 +59,13 @@ def test_ending_twice_reports_it_was_already_ended(api, user):
 
 def test_unknown_session_is_404(api):
     assert_problem(api.delete("/api/v1/sessions/nope"), 404)
+
+
+def test_filter_by_application_reached(api, user, make_user):
+    _sign_in(user)
+    _sign_in(make_user(email="bob@example.com"))
+    sid = api.get("/api/v1/sessions", {"user": str(user.subject)}).json()["results"][0]["sid"]
+    participant_record(sid=sid, kind=ParticipantKind.OIDC, party_id="wiki")
+    reached = api.get("/api/v1/sessions", {"client_id": "wiki"}).json()["results"]
+    assert [s["sid"] for s in reached] == [sid]
+    assert reached[0]["participants"][0]["party_id"] == "wiki"
