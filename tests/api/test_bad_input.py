@@ -124,6 +124,9 @@ def test_wrong_method_is_405_and_unknown_path_404(api):
     assert_problem(api.send("PUT", "/api/v1/users", {}), 405)
     assert_problem(api.post("/api/v1/audit-events", {}), 405)
     assert_problem(api.get("/api/v1/nothing/here"), 404)
+    assert_problem(api.http.options("/api/v1/users", **api._headers({})), 405)
+    html_only = api.get("/api/v1/users", HTTP_ACCEPT="text/html")
+    assert_problem(html_only, 406)
 
 
 def test_bad_filters_are_400_not_500(api):

@@ -28,6 +28,9 @@ class ApiView(GenericAPIView):
     _claim: idempotency.Claim | None = None
     # POST answers that carry a secret shown once: never kept for Idempotency-Key replays.
     answers_with_secret = False
+    # No OPTIONS self-description (DRF's needs a serializer per view): the OpenAPI document
+    # at /api/schema describes every operation; OPTIONS is a 405 problem.
+    metadata_class = None
 
     def dispatch(self, request: Any, *args: Any, **kwargs: Any) -> HttpResponse:
         if request.method in SAFE_METHODS or request.method not in self._allowed_upper():
