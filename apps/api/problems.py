@@ -11,6 +11,7 @@ import logging
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from rest_framework import exceptions, status
@@ -103,6 +104,10 @@ def problem_exception_handler(exc: Exception, context: dict) -> Response:
     logged with their traceback and answered with a bare 500 (no internals leak)."""
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(as_serializer_error(exc))
+    elif isinstance(exc, RequestDataTooBig):  # a multipart form field over Django's bound
+        exc = PayloadTooLarge()
+    elif isinstance(exc, SuspiciousOperation):  # e.g. too many multipart fields or files
+        exc = exceptions.ParseError("The request is malformed.")
     response = exception_handler(exc, context)  # Http404/PermissionDenied/APIException
     if response is None:
         logger.exception("management API error", exc_info=exc)

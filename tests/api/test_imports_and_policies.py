@@ -90,3 +90,12 @@ def test_too_large_an_export_is_refused(api, settings):
 def test_policies_are_read_only(api):
     assert_problem(api.post("/api/v1/policies/policies", {}), 405)
     assert_problem(api.get(f"{URL}/00000000-0000-4000-8000-000000000000"), 404)
+
+
+def test_a_multipart_flood_is_a_400_not_a_500(api):
+    fields = {f"f{n}": "x" for n in range(500)}
+    assert_problem(_upload(api, b"<x/>", **fields), 400)
+
+
+def test_an_oversized_form_field_is_a_413(api):
+    assert_problem(_upload(api, b"<x/>", format="x" * (300 * 1024)), 413)
