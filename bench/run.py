@@ -396,10 +396,11 @@ def scenarios(
         ),
     }
     pairs = [":".join(pkce_pair()) for _ in range(64)]
+    # The query up to the challenge, which the Lua script appends per flow.
     prefix = (
         f"{server.authorize_path}?"
-        + authorize_query(server, "", "openid profile email").replace("code_challenge=", "")
-        + "&code_challenge="
+        + authorize_query(server, "", "openid profile email").removesuffix("code_challenge=")
+        + "code_challenge="
     )
     plan["code_flow"] = (
         "code_flow.lua",
@@ -479,6 +480,10 @@ def markdown(report: dict) -> str:
         o = op.get(name)
         theirs = [f"{o[unit]:.0f}", f"{o['p50_ms']:.1f}", f"{o['p99_ms']:.1f}"] if o else ["—"] * 3
         ratio = f"{k[unit] / o[unit]:.2f}x" if o and o[unit] else "—"
+        # A run with failed requests measures the failure path: say so in the table.
+        failed = k["non_2xx_3xx"] + (o["non_2xx_3xx"] if o else 0)
+        if failed:
+            name = f"{name} (INVALID: {failed} failed requests)"
         lines.append(
             _row(name, f"{k[unit]:.0f}", f"{k['p50_ms']:.1f}", f"{k['p99_ms']:.1f}", *theirs, ratio)
         )

@@ -124,31 +124,35 @@ def _sign_in(
     audit_data: dict[str, Any] | None = None,
 ) -> AuthContext:
     previous = AuthContext.from_session(request.session.get(SESSION_KEY))
-    session = session_start(
-        request=request,
-        user=user,
-        amr=amr,
-        acr=acr,
-        current_sid=previous.sid if previous else None,
-    )
-    auth.login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-    context = AuthContext(
-        sid=session.sid,
-        auth_time=int(session.auth_time.timestamp()),
-        amr=tuple(session.amr),
-        acr=session.acr,
-        login_id=secrets.token_urlsafe(12),
-    )
-    request.session[SESSION_KEY] = context.to_session()
+    # One transaction for the sign-on session, last_login and the audit event: one commit
+    # (one WAL flush) per sign-in instead of three, on the path the password hash already
+    # makes the slowest.
+    with transaction.atomic():
+        session = session_start(
+            request=request,
+            user=user,
+            amr=amr,
+            acr=acr,
+            current_sid=previous.sid if previous else None,
+        )
+        auth.login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        context = AuthContext(
+            sid=session.sid,
+            auth_time=int(session.auth_time.timestamp()),
+            amr=tuple(session.amr),
+            acr=session.acr,
+            login_id=secrets.token_urlsafe(12),
+        )
+        request.session[SESSION_KEY] = context.to_session()
+        event_record(
+            type="signin",
+            outcome=Outcome.SUCCESS,
+            request=request,
+            actor_subject=user.subject,
+            actor_email=user.email,
+            data={"sid": context.sid, "amr": list(context.amr), **(audit_data or {})},
+        )
     signin_count(outcome="success")
-    event_record(
-        type="signin",
-        outcome=Outcome.SUCCESS,
-        request=request,
-        actor_subject=user.subject,
-        actor_email=user.email,
-        data={"sid": context.sid, "amr": list(context.amr), **(audit_data or {})},
-    )
     return context
 
 
