@@ -47,7 +47,9 @@ CORES = os.cpu_count() or 1
 DB_NAME = "keyway_bench"
 PG = "postgres://postgres@127.0.0.1:5432"
 REDIS_URL = "redis://127.0.0.1:6379/2"
-REDIRECT_URI = "http://127.0.0.1:9/callback"  # nothing listens: the code is read from Location
+REDIRECT_URI = "http://127.0.0.1:9/callback"
+# Scenarios oidc-provider has no counterpart for (the SiteMinder Web Agent replacement).
+KEYWAY_ONLY = {"forward_auth"}  # nothing listens: the code is read from Location
 
 
 def free_port() -> int:
@@ -387,6 +389,18 @@ def scenarios(
         ),
         "userinfo": ("get.lua", [server.userinfo_path, bearer], connections, None),
         "jwks": ("get.lua", [server.jwks_path], connections, None),
+        "forward_auth": (
+            "get.lua",
+            [
+                "/policies/forward-auth",
+                f"Cookie: {server.session_cookie}",
+                "X-Forwarded-Host: app.bench.test",
+                "X-Forwarded-Uri: /reports/2026",
+                "X-Forwarded-Method: GET",
+            ],
+            connections,
+            None,
+        ),
         "discovery": ("get.lua", ["/.well-known/openid-configuration"], connections, None),
         "refresh": (
             "refresh.lua",
@@ -418,6 +432,8 @@ def scenarios(
     results = {}
     for name, (script, args, conns, threads) in plan.items():
         if only and name not in only:
+            continue
+        if name in KEYWAY_ONLY and server.name != "keyway":
             continue
         result = wrk(
             server.base, script, args, duration=duration, connections=conns, threads=threads
