@@ -176,9 +176,7 @@ def test_local_sign_out_sends_a_signed_logout_request_to_the_idp(client, saml_an
     assert "signed out" in done.content.decode()
 
 
-def test_the_hosted_sign_out_page_also_signs_out_at_the_upstream_idp(
-    client, saml_answer, saml_idp
-):
+def test_the_hosted_sign_out_page_also_signs_out_at_the_upstream_idp(client, saml_answer, saml_idp):
     assert _post(client, saml_answer()).status_code == 302
     response = client.post("/signout/")
     assert response.status_code == 302
