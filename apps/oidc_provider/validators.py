@@ -26,6 +26,7 @@ from oauthlib.oauth2.rfc6749 import errors
 from apps.oidc_provider import keys, selectors, services
 from apps.oidc_provider.import_services import client_secret_upgrade, secret_hash_algorithm
 from apps.oidc_provider.models import TokenEndpointAuthMethod
+from apps.oidc_provider.obligations import claims_add, policy_claims
 from apps.oidc_provider.protocol.claims import claims_for_scopes
 from apps.sso_sessions.models import ParticipantKind
 from apps.sso_sessions.services import participant_record
@@ -298,13 +299,16 @@ class KeywayValidator(OAuth2Validator):
         scope_claims = claims_for_scopes(
             selectors.user_claims(user=request.user, scopes=request.scopes), request.scopes
         )
-        for name, value in scope_claims.items():
-            id_token.setdefault(name, value)
+        claims_add(id_token, scope_claims)
+        claims_add(id_token, policy_claims(user=request.user, client_id=request.client.client_id))
         return keys.jwt_sign(claims=id_token, algorithm=request.client.algorithm)
 
     def get_userinfo_claims(self, request: Request) -> dict:
-        return claims_for_scopes(
+        claims = claims_for_scopes(
             selectors.user_claims(user=request.user, scopes=request.scopes), request.scopes
+        )
+        return claims_add(
+            claims, policy_claims(user=request.user, client_id=request.client.client_id)
         )
 
     # --- Silent authentication: the authorize view decides (OIDC Core 3.1.2.1) ------------

@@ -72,3 +72,23 @@ def test_prompt_none_with_a_required_acr_above_the_session_fails_at_once(
     user.groups.add(Group.objects.create(name="staff"))
     govern(flow.rp.client_id, acr="urn:keyway:acr:mfa")
     assert query_of(flow.authorize(prompt="none"))["error"] == "unmet_authentication_requirements"
+
+
+def test_claims_the_policy_obliges_reach_the_id_token_and_userinfo(flow: Flow, user) -> None:
+    from apps.oidc_provider import keys
+
+    user.groups.add(Group.objects.create(name="staff"))
+    govern(
+        flow.rp.client_id,
+        claims={"department": ("Engineering", ""), "mail": ("", "email"), "sub": ("forged", "")},
+    )
+    tokens = flow.exchange(flow.get_code()).json()
+    claims = keys.jwt_verify(token=tokens["id_token"])
+    assert claims["department"] == "Engineering"
+    assert claims["mail"] == user.email
+    assert claims["sub"] == str(user.subject)  # a policy never replaces Keyway's own claims
+    info = flow.browser.get(
+        "/oauth/userinfo", HTTP_AUTHORIZATION=f"Bearer {tokens['access_token']}"
+    ).json()
+    assert info["department"] == "Engineering"
+    assert info["sub"] == str(user.subject)

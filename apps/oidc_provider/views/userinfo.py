@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods
 
 from apps.oidc_provider import selectors
 from apps.oidc_provider.oauth import oauthlib_core
+from apps.oidc_provider.obligations import claims_add, policy_claims
 from apps.oidc_provider.protocol.claims import claims_for_scopes
 
 
@@ -45,6 +46,7 @@ def userinfo(request: HttpRequest) -> HttpResponse:
         return _challenge("invalid_token", "The access token is not valid.", 401)
     scopes = oauth_request.scopes
     claims = claims_for_scopes(selectors.user_claims(user=user, scopes=scopes), scopes)
+    claims_add(claims, policy_claims(user=user, client_id=oauth_request.client.client_id))
     response = JsonResponse(claims)
     response["Cache-Control"] = "no-store"
     return response
