@@ -209,9 +209,13 @@ def application_access_decide(
     An application no policy governs is allowed. The caller compares ``required_acr``
     with the session's acr (``apps.sso_sessions.policy.acr_satisfies``).
     """
+    snapshot = policy_snapshot()
+    # The person's groups cost a query: read them only for an application a policy governs
+    # (every authorize, token and SAML sign-on asks, most for unmanaged applications).
+    governed = snapshot.governed(snapshot.by_party.get((protocol, party_id)))
     return engine.decide_application(
-        policy_snapshot(),
-        person=person_of(user=user),
+        snapshot,
+        person=person_of(user=user) if governed else None,
         protocol=protocol,
         party_id=party_id,
         method=method,
