@@ -56,6 +56,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     family_name = models.CharField(max_length=150, blank=True)
     display_name = models.CharField(max_length=255, blank=True)
     is_active = models.BooleanField(default=True)
+    # Set while an administrator's lock holds (is_active is then False too). A lock is
+    # lifted by unlock; a deactivation (no lock) only by reactivating the account.
+    locked_at = models.DateTimeField(null=True, blank=True)
     external_id = models.CharField(
         max_length=255,
         unique=True,

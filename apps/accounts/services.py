@@ -11,6 +11,7 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
+from django.utils import timezone
 
 from apps.accounts.authn import ACR_PASSWORD, AMR_PASSWORD, SESSION_KEY, AuthContext
 from apps.accounts.models import User
@@ -300,19 +301,24 @@ def user_active_set(
     event: str,
     request: HttpRequest | None = None,
     actor: Any = None,
+    lock: bool = False,
 ) -> bool:
     """Allow or stop an account's sign-ins (``is_active``); returns whether it changed.
 
     Stopping also ends the person's sign-on sessions, revokes their tokens and tells every
     application (``user_universal_logout``): an inactive account's bearer tokens already
     fail introspection and UserInfo, but applications holding sessions must hear of it.
-    ``event`` names the audit event (``user.deactivated``, ``user.locked``, ...).
+    ``lock`` stops sign-ins as a lock (``locked_at``), which :func:`user_unlock` lifts;
+    reactivating clears any lock. ``event`` names the audit event (``user.deactivated``,
+    ``user.locked``, ...).
     """
-    if user.is_active == active:
+    locked_at = timezone.now() if (lock and not active) else None
+    if user.is_active == active and (user.locked_at is None) == (locked_at is None):
         return False
     with transaction.atomic():
-        user.is_active = active
-        user.save(update_fields=["is_active", "updated_at"])
+        was_active = user.is_active
+        user.is_active, user.locked_at = active, locked_at
+        user.save(update_fields=["is_active", "locked_at", "updated_at"])
         event_record(
             type=event,
             outcome=Outcome.SUCCESS,
@@ -321,6 +327,22 @@ def user_active_set(
             actor_email=user.email,
             data={"by": _by(actor)},
         )
-        if not active:
+        if was_active and not active:
             user_universal_logout(user=user, reason=EndReason.ADMIN, request=request, actor=actor)
     return True
+
+
+class AccountNotLocked(Exception):
+    """Unlock asked for an account that is deactivated, not locked."""
+
+
+def user_unlock(*, user: User, request: HttpRequest | None = None, actor: Any = None) -> bool:
+    """Lift an administrator's lock; a deactivated (not locked) account stays deactivated
+    (raises AccountNotLocked). Returns whether anything changed."""
+    if user.locked_at is None:
+        if not user.is_active:
+            raise AccountNotLocked(user.subject)
+        return False
+    return user_active_set(
+        user=user, active=True, event="user.unlocked", request=request, actor=actor
+    )

@@ -26,6 +26,7 @@ urlpatterns = [
     path(V1 + "users", users.UserList.as_view(), name="users"),
     path(V1 + SUBJECT, users.UserDetail.as_view(), name="user"),
     path(V1 + SUBJECT + "/deactivate", users.UserDeactivate.as_view(), name="user-deactivate"),
+    path(V1 + SUBJECT + "/activate", users.UserActivate.as_view(), name="user-activate"),
     path(V1 + SUBJECT + "/lock", users.UserLock.as_view(), name="user-lock"),
     path(V1 + SUBJECT + "/unlock", users.UserUnlock.as_view(), name="user-unlock"),
     path(V1 + SUBJECT + "/groups", users.UserGroups.as_view(), name="user-groups"),

@@ -70,12 +70,19 @@ def test_deactivate_ends_sessions_and_blocks_sign_in_and_unlock_restores(api, us
     browser.post("/signin/", {"email": user.email, "password": PASSWORD})
     assert sessions_active_for_user(user=user)
     response = api.post(f"/api/v1/users/{user.subject}/deactivate")
-    assert response.json() == {"subject": str(user.subject), "is_active": False, "changed": True}
+    assert response.json() == {
+        "subject": str(user.subject),
+        "is_active": False,
+        "locked": False,
+        "changed": True,
+    }
     assert not sessions_active_for_user(user=user)
     assert Event.objects.filter(type="user.deactivated", actor_subject=user.subject).exists()
     signin = HttpClient().post("/signin/", {"email": user.email, "password": PASSWORD})
     assert signin.status_code != 302
-    assert api.post(f"/api/v1/users/{user.subject}/unlock").json()["is_active"] is True
+    # A deactivated account is not locked: unlock refuses, reactivation restores it.
+    assert_problem(api.post(f"/api/v1/users/{user.subject}/unlock"), 409)
+    assert api.post(f"/api/v1/users/{user.subject}/activate").json()["is_active"] is True
     signin = HttpClient().post("/signin/", {"email": user.email, "password": PASSWORD})
     assert signin.status_code == 302
 
@@ -84,6 +91,26 @@ def test_lock_is_audited_as_a_lock_and_twice_changes_nothing(api, user):
     assert api.post(f"/api/v1/users/{user.subject}/lock").json()["changed"] is True
     assert api.post(f"/api/v1/users/{user.subject}/lock").json()["changed"] is False
     assert Event.objects.filter(type="user.locked").count() == 1
+
+
+def test_a_lock_stops_sign_in_until_unlocked_and_shows_on_the_user(api, user):
+    locked = api.post(f"/api/v1/users/{user.subject}/lock").json()
+    assert locked["locked"] is True
+    assert locked["is_active"] is False
+    assert api.get(f"/api/v1/users/{user.subject}").json()["locked_at"] is not None
+    signin = HttpClient().post("/signin/", {"email": user.email, "password": PASSWORD})
+    assert signin.status_code != 302
+    unlocked = api.post(f"/api/v1/users/{user.subject}/unlock").json()
+    assert unlocked == {
+        "subject": str(user.subject),
+        "is_active": True,
+        "locked": False,
+        "changed": True,
+    }
+    assert api.get(f"/api/v1/users/{user.subject}").json()["locked_at"] is None
+    assert Event.objects.filter(type="user.unlocked").count() == 1
+    signin = HttpClient().post("/signin/", {"email": user.email, "password": PASSWORD})
+    assert signin.status_code == 302
 
 
 def test_groups_added_and_removed(api, user):

@@ -14,6 +14,7 @@ class UserOut(serializers.Serializer):
     display_name = serializers.CharField()
     external_id = serializers.CharField(allow_null=True)
     is_active = serializers.BooleanField()
+    locked_at = serializers.DateTimeField(allow_null=True)
     is_staff = serializers.BooleanField()
     groups = serializers.SerializerMethodField()
     date_joined = serializers.DateTimeField()
@@ -72,4 +73,5 @@ class UniversalLogoutOut(serializers.Serializer):
 class ActiveOut(serializers.Serializer):
     subject = serializers.UUIDField()
     is_active = serializers.BooleanField()
+    locked = serializers.BooleanField()
     changed = serializers.BooleanField()

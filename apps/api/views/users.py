@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
@@ -9,11 +11,14 @@ from rest_framework.response import Response
 
 from apps.accounts.selectors import user_get_by_subject, users_list
 from apps.accounts.services import (
+    AccountNotLocked,
     user_active_set,
     user_admin_create,
     user_groups_update,
+    user_unlock,
     user_update,
 )
+from apps.api.problems import Conflict
 from apps.api.serializers import users as s
 from apps.api.views.base import ApiView, found
 from apps.sso_sessions.services import user_universal_logout
@@ -56,32 +61,62 @@ class UserDetail(ApiView):
 class _UserActive(ApiView):
     active: bool
     event: str
+    lock: bool
 
     @extend_schema(request=None, responses=s.ActiveOut)
     def post(self, request: Request, subject: str) -> Response:
         user = found(user_get_by_subject(subject=subject))
-        changed = user_active_set(
-            user=user, active=self.active, event=self.event, request=request, actor=request.user
+        changed = self.change(user, request)
+        return Response(
+            {
+                "subject": user.subject,
+                "is_active": user.is_active,
+                "locked": user.locked_at is not None,
+                "changed": changed,
+            }
         )
-        return Response({"subject": user.subject, "is_active": user.is_active, "changed": changed})
+
+    def change(self, user: Any, request: Request) -> bool:
+        return user_active_set(
+            user=user,
+            active=self.active,
+            event=self.event,
+            request=request,
+            actor=request.user,
+            lock=self.lock,
+        )
 
 
 class UserDeactivate(_UserActive):
-    """Deactivate: no more sign-ins; sessions ended, tokens revoked, applications told."""
+    """Deactivate: no more sign-ins until reactivated; sessions ended, tokens revoked,
+    applications told."""
 
-    active, event = False, "user.deactivated"
+    active, event, lock = False, "user.deactivated", False
+
+
+class UserActivate(_UserActive):
+    """Reactivate a deactivated (or locked) account: sign-ins allowed again."""
+
+    active, event, lock = True, "user.activated", False
 
 
 class UserLock(_UserActive):
-    """Lock: as deactivate (the account model has one ``is_active`` flag), audited as a lock."""
+    """Lock: sign-ins stop as for a deactivation (sessions ended, tokens revoked), and
+    ``/unlock`` lifts it."""
 
-    active, event = False, "user.locked"
+    active, event, lock = False, "user.locked", True
 
 
 class UserUnlock(_UserActive):
-    """Unlock or reactivate: sign-ins allowed again."""
+    """Lift a lock. A deactivated account is not locked: 409 (reactivate it instead)."""
 
-    active, event = True, "user.unlocked"
+    active, event, lock = True, "user.unlocked", False
+
+    def change(self, user: Any, request: Request) -> bool:
+        try:
+            return user_unlock(user=user, request=request, actor=request.user)
+        except AccountNotLocked as error:
+            raise Conflict("The account is deactivated, not locked: reactivate it.") from error
 
 
 class UserGroups(ApiView):
