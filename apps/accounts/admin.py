@@ -36,14 +36,24 @@ class UserAdmin(DjangoUserAdmin):
     )
     list_filter = ("is_active", "is_staff", "is_superuser", "groups")
     search_fields = ("email", "given_name", "family_name", "display_name", "=subject")
-    readonly_fields = ("subject", "last_login", "date_joined")
+    # A lock is set and lifted through the management API (it also ends sessions).
+    readonly_fields = ("subject", "last_login", "date_joined", "locked_at")
     actions = ("sign_out_everywhere",)
     fieldsets = (
         (None, {"fields": ("email", "password", "subject")}),
         ("Names", {"fields": ("given_name", "family_name", "display_name")}),
         (
             "Access",
-            {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},
+            {
+                "fields": (
+                    "is_active",
+                    "locked_at",
+                    "is_staff",
+                    "is_superuser",
+                    "groups",
+                    "user_permissions",
+                )
+            },
         ),
         ("Dates", {"fields": ("last_login", "date_joined")}),
     )
