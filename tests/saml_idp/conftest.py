@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 
 from apps.saml_idp.credentials import credentials_cache_clear
 from tests.oidc_provider.conftest import make_client  # noqa: F401  (pytest fixture)
+from tests.sso_sessions.logout_receiver import celery_always_eager
 
 ISSUER = "https://idp.example.com"
 
@@ -13,6 +16,14 @@ def _idp_issuer(settings) -> None:
     """python3-saml accepts only URLs with a real-looking host: the IdP's URLs derive from
     the issuer, so the tests use one."""
     settings.OAUTH2_PROVIDER = {**settings.OAUTH2_PROVIDER, "OIDC_ISS_ENDPOINT": ISSUER}
+
+
+@pytest.fixture(autouse=True)
+def _eager_logout_deliveries() -> Iterator[None]:
+    """The logout fan-out runs in the test's process whatever the broker settings (with
+    Redis configured, deliveries would otherwise wait for a worker that is not running)."""
+    with celery_always_eager(True):
+        yield
 
 
 @pytest.fixture(autouse=True)
