@@ -131,3 +131,36 @@ def test_universal_logout_sends_a_logout_request_to_every_saml_participant(
     received = slo.get_last_request_xml()
     assert name_id in received
     assert session_index in received
+
+
+def test_logout_request_over_http_post_ends_the_session(client, user, register) -> None:
+    """HTTP-POST binding: python3-saml builds the LogoutRequest and signs it with its own
+    XML-signature utility (its Auth object only sends logout over HTTP-Redirect)."""
+    import base64
+
+    from onelogin.saml2.logout_request import OneLogin_Saml2_Logout_Request
+    from onelogin.saml2.utils import OneLogin_Saml2_Utils
+
+    from tests.saml_idp.flows import RSA_SHA256, SHA256
+
+    sp = register(SamlSp())
+    name_id, session_index = _signed_in_to(client, user, sp)
+    request = OneLogin_Saml2_Logout_Request(
+        sp.settings(), name_id=name_id, session_index=session_index
+    )
+    signed = OneLogin_Saml2_Utils.add_sign(
+        request.get_xml(),
+        sp.keys[0],
+        sp.keys[1],
+        sign_algorithm=RSA_SHA256,
+        digest_algorithm=SHA256,
+    )
+    response = client.post(
+        "/saml/slo", {"SAMLRequest": base64.b64encode(signed).decode(), "RelayState": "bye"}
+    )
+
+    assert response.status_code == 302  # the SP's SingleLogoutService is HTTP-Redirect
+    slo = sp.auth(get=redirect_query(response["Location"]), path="/slo")
+    slo.process_slo(request_id=request.id)
+    assert slo.get_errors() == [], slo.get_last_error_reason()
+    assert not SignOnSession.objects.filter(ended_at__isnull=True).exists()
