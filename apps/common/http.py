@@ -37,3 +37,35 @@ def client_ip_address(request: HttpRequest) -> str | None:
         return str(ipaddress.ip_address(client_ip(request)))
     except ValueError:
         return None
+
+
+class DocumentFetchError(Exception):
+    """A document (SAML metadata) could not be fetched."""
+
+
+class DocumentTooLarge(DocumentFetchError):
+    """The document was larger than allowed."""
+
+
+def document_fetch(
+    *, url: str, max_bytes: int, timeout: float, follow_redirects: bool = False
+) -> bytes:
+    """GET ``url`` and return its body, reading no more than ``max_bytes`` + 1 bytes: an
+    endless or huge answer costs bounded memory. Any non-2xx answer is an error."""
+    import httpx  # only the registration and refresh paths fetch documents
+
+    try:
+        with (
+            httpx.Client(timeout=timeout, follow_redirects=follow_redirects) as client,
+            client.stream("GET", url, headers={"Accept": "application/samlmetadata+xml"}) as answer,
+        ):
+            if not answer.is_success:
+                raise DocumentFetchError(f"{url} answered HTTP {answer.status_code}")
+            body = b""
+            for chunk in answer.iter_bytes():
+                body += chunk
+                if len(body) > max_bytes:
+                    raise DocumentTooLarge(f"{url} is larger than {max_bytes} bytes")
+    except httpx.HTTPError as error:
+        raise DocumentFetchError(f"{url}: {error}") from error
+    return body

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-import requests
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.shortcuts import resolve_url
@@ -31,6 +30,7 @@ from apps.audit.models import Outcome
 from apps.audit.services import event_record
 from apps.common.conf import keyway_settings
 from apps.common.crypto import secret_decrypt, secret_encrypt
+from apps.common.http import DocumentFetchError, DocumentTooLarge, document_fetch
 from apps.common.x509 import credential_create
 from apps.federation.errors import FederationRejected
 from apps.federation.models import LinkRule, Source, SourceKind, UpstreamIdentity, UpstreamSession
@@ -80,14 +80,16 @@ class SignInResult:
 
 def metadata_fetch(*, url: str) -> bytes:
     try:
-        response = requests.get(url, timeout=keyway_settings.FEDERATION_HTTP_TIMEOUT, stream=True)
-        response.raise_for_status()
-        body = response.raw.read(MAX_METADATA_BYTES + 1, decode_content=True)
-    except requests.RequestException as error:
-        raise FederationRejected("metadata_fetch_failed", detail=f"{url}: {error}") from error
-    if len(body) > MAX_METADATA_BYTES:
-        raise FederationRejected("metadata_too_large")
-    return body
+        return document_fetch(
+            url=url,
+            max_bytes=MAX_METADATA_BYTES,
+            timeout=keyway_settings.FEDERATION_HTTP_TIMEOUT,
+            follow_redirects=True,
+        )
+    except DocumentTooLarge as error:
+        raise FederationRejected("metadata_too_large", detail=str(error)) from error
+    except DocumentFetchError as error:
+        raise FederationRejected("metadata_fetch_failed", detail=str(error)) from error
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,12 @@ from apps.common.x509 import certificate_fingerprint, certificate_pem
 from apps.saml_idp.models import IdpCredential, ServiceProvider
 from apps.saml_idp.processors.metadata import sp_metadata_read
 from apps.saml_idp.processors.xml import SamlError, parse
-from apps.saml_idp.services import ATTRIBUTE_FIELDS, METADATA_MAX_BYTES, sp_metadata_fetch
+from apps.saml_idp.services import (
+    ATTRIBUTE_FIELDS,
+    METADATA_MAX_BYTES,
+    acs_endpoints_stored,
+    sp_metadata_fetch,
+)
 
 _FROM_METADATA = (
     "slo_url",
@@ -80,10 +85,7 @@ class ServiceProviderForm(forms.ModelForm):
         if metadata is not None:
             data["entity_id"] = metadata.entity_id
             data["name"] = data.get("name") or metadata.name or metadata.entity_id
-            data["acs_endpoints"] = [
-                {"url": e.url, "binding": e.binding, "index": e.index, "is_default": e.is_default}
-                for e in metadata.acs_endpoints
-            ]
+            data["acs_endpoints"] = acs_endpoints_stored(metadata=metadata)
             for name in _FROM_METADATA:
                 data[name] = getattr(metadata, name)
             data["require_signed_requests"] = (

@@ -6,7 +6,6 @@ import datetime
 import secrets
 from typing import Any
 
-import httpx
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
@@ -15,6 +14,7 @@ from apps.audit.models import Outcome
 from apps.audit.services import event_record
 from apps.common.conf import keyway_settings
 from apps.common.crypto import secret_encrypt
+from apps.common.http import DocumentFetchError, document_fetch
 from apps.common.x509 import credential_create as x509_credential_create
 from apps.saml_idp.models import IdpCredential, NameIdFormat, PersistentNameId, ServiceProvider
 from apps.saml_idp.processors.metadata import SpMetadata, sp_metadata_read
@@ -73,6 +73,14 @@ def _attribute_mapping_problems(mapping: dict[str, str]) -> list[str]:
     ]
 
 
+def acs_endpoints_stored(*, metadata: SpMetadata) -> list[dict[str, Any]]:
+    """The SP's AssertionConsumerServices as ``ServiceProvider.acs_endpoints`` keeps them."""
+    return [
+        {"url": e.url, "binding": e.binding, "index": e.index, "is_default": e.is_default}
+        for e in metadata.acs_endpoints
+    ]
+
+
 def sp_register(
     *,
     metadata: SpMetadata,
@@ -104,10 +112,7 @@ def sp_register(
         raise SamlError("; ".join(problems))
     fields: dict[str, Any] = {
         "name": name or metadata.name or metadata.entity_id,
-        "acs_endpoints": [
-            {"url": e.url, "binding": e.binding, "index": e.index, "is_default": e.is_default}
-            for e in metadata.acs_endpoints
-        ],
+        "acs_endpoints": acs_endpoints_stored(metadata=metadata),
         "slo_url": metadata.slo_url,
         "slo_response_url": metadata.slo_response_url,
         "slo_binding": metadata.slo_binding,
@@ -163,13 +168,9 @@ def sp_metadata_fetch(*, source: str) -> tuple[SpMetadata, str]:
     url = source if source.startswith(("https://", "http://")) else ""
     if url:
         try:
-            with httpx.Client(timeout=10, follow_redirects=False) as client:
-                answer = client.get(url, headers={"Accept": "application/samlmetadata+xml"})
-        except httpx.HTTPError as error:
+            data = document_fetch(url=url, max_bytes=METADATA_MAX_BYTES, timeout=10)
+        except DocumentFetchError as error:
             raise SamlError(f"could not fetch the metadata: {error}") from error
-        if answer.status_code != 200:
-            raise SamlError(f"fetching the metadata answered HTTP {answer.status_code}")
-        data = answer.content
     else:
         try:
             with open(source, "rb") as handle:
